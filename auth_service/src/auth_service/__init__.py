@@ -1,0 +1,1 @@
+"""auth_service: users, profiles, follows and tokens."""

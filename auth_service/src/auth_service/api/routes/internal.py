@@ -1,0 +1,33 @@
+"""Endpoints for other services only. The edge never routes ``/internal``; in the cluster
+an AuthorizationPolicy lets only blog_service's identity call them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from service_kit.db import SessionDep
+from service_kit.errors import error_responses
+
+from auth_service import crud
+from auth_service.api.deps import ProfileCacheDep
+from auth_service.models import ProfileBatchRequest, ProfileBatchResponse
+from auth_service.profiles import profile_record
+
+router = APIRouter(prefix="/internal", tags=["Internal"])
+
+
+@router.post(
+    "/profiles/batch",
+    response_model=ProfileBatchResponse,
+    responses=error_responses(422),
+    summary="Resolve many users (by id or username) to profiles, with the viewer's follows",
+)
+async def batch_profiles(
+    body: ProfileBatchRequest, session: SessionDep, cache: ProfileCacheDep
+) -> ProfileBatchResponse:
+    ids = set(body.ids)
+    if body.usernames:
+        ids.update(u.id for u in await crud.users_by_usernames(session, body.usernames) if u.id)
+    profiles = await cache.profiles(session, ids)
+    followed = set() if body.viewerId is None else await cache.following(session, body.viewerId)
+    records = [profile_record(fields, user_id in followed) for user_id, fields in profiles.items()]
+    return ProfileBatchResponse(profiles=records)

@@ -1,0 +1,1 @@
+"""Plumbing shared by the platform services; no domain logic lives here."""
