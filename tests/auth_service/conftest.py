@@ -31,7 +31,9 @@ def auth_database_url(postgres_server_url: str) -> Iterator[str]:
     drop_database(url)
 
 
-def make_settings(database_url: str, redis_url: str, keys_dir: Path, **overrides: Any) -> AuthSettings:
+def make_settings(
+    database_url: str, redis_url: str, keys_dir: Path, **overrides: Any
+) -> AuthSettings:
     values: dict[str, Any] = {
         "environment": "test",
         "database_url": database_url,
@@ -44,7 +46,9 @@ def make_settings(database_url: str, redis_url: str, keys_dir: Path, **overrides
 
 
 @pytest.fixture(scope="session")
-def auth_settings(auth_database_url: str, redis_server_url: str, signing_keys_dir: Path) -> AuthSettings:
+def auth_settings(
+    auth_database_url: str, redis_server_url: str, signing_keys_dir: Path
+) -> AuthSettings:
     return make_settings(auth_database_url, redis_server_url, signing_keys_dir)
 
 
@@ -99,3 +103,9 @@ def auth(token: str, scheme: str = "Token") -> dict[str, str]:
 @pytest.fixture
 def auth_header() -> Callable[..., dict[str, str]]:
     return auth
+
+
+@pytest.fixture(scope="session")
+def settings_factory() -> Callable[..., AuthSettings]:
+    """Build settings for an app on other servers (fault tests run on private ones)."""
+    return make_settings

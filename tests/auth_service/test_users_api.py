@@ -25,7 +25,9 @@ async def test_register_returns_201_with_user_and_tokens(client: httpx.AsyncClie
 
 
 @pytest.mark.parametrize("field", ["username", "email"])
-async def test_register_duplicate_returns_409(client: httpx.AsyncClient, register: Any, field: str) -> None:
+async def test_register_duplicate_returns_409(
+    client: httpx.AsyncClient, register: Any, field: str
+) -> None:
     first = await register()
     body = {"username": "someone", "email": "someone@example.org", "password": "a fine password"}
     body[field] = first[field].upper() if field == "username" else first[field]
@@ -71,7 +73,9 @@ async def test_register_malformed_json_returns_422(client: httpx.AsyncClient) ->
 
 
 async def test_register_body_over_one_mebibyte_returns_413(client: httpx.AsyncClient) -> None:
-    huge = {"user": {"username": "big", "email": "big@example.org", "password": "x" * (1024 * 1024)}}
+    huge = {
+        "user": {"username": "big", "email": "big@example.org", "password": "x" * (1024 * 1024)}
+    }
     response = await client.post("/api/users", json=huge)
     assert response.status_code == 413
     assert "body" in response.json()["errors"]
@@ -90,10 +94,13 @@ async def test_register_streamed_body_over_limit_returns_413(client: httpx.Async
     assert response.status_code == 413
 
 
-async def test_login_returns_user_with_fresh_tokens(client: httpx.AsyncClient, register: Any) -> None:
+async def test_login_returns_user_with_fresh_tokens(
+    client: httpx.AsyncClient, register: Any
+) -> None:
     user = await register()
     response = await client.post(
-        "/api/users/login", json={"user": {"email": user["email"].upper(), "password": user["password"]}}
+        "/api/users/login",
+        json={"user": {"email": user["email"].upper(), "password": user["password"]}},
     )
     assert response.status_code == 200
     body = response.json()["user"]
@@ -110,10 +117,15 @@ async def test_login_unknown_user_and_wrong_password_look_the_same(
         "/api/users/login", json={"user": {"email": user["email"], "password": "not the password"}}
     )
     unknown_user = await client.post(
-        "/api/users/login", json={"user": {"email": "nobody@example.org", "password": "not the password"}}
+        "/api/users/login",
+        json={"user": {"email": "nobody@example.org", "password": "not the password"}},
     )
     assert wrong_password.status_code == unknown_user.status_code == 401
-    assert wrong_password.json() == unknown_user.json() == {"errors": {"email or password": ["is invalid"]}}
+    assert (
+        wrong_password.json()
+        == unknown_user.json()
+        == {"errors": {"email or password": ["is invalid"]}}
+    )
 
 
 async def test_get_current_user_returns_the_presented_token(
@@ -133,10 +145,18 @@ async def test_get_current_user_without_token_returns_401(client: httpx.AsyncCli
     assert response.json() == {"errors": {"token": ["is missing"]}}
 
 
-async def test_update_user_changes_fields(client: httpx.AsyncClient, register: Any, auth_header: Headers) -> None:
+async def test_update_user_changes_fields(
+    client: httpx.AsyncClient, register: Any, auth_header: Headers
+) -> None:
     user = await register()
-    changes = {"bio": "I like to skateboard", "image": "https://example.org/me.png", "username": "renamed"}
-    response = await client.put("/api/user", json={"user": changes}, headers=auth_header(user["token"]))
+    changes = {
+        "bio": "I like to skateboard",
+        "image": "https://example.org/me.png",
+        "username": "renamed",
+    }
+    response = await client.put(
+        "/api/user", json={"user": changes}, headers=auth_header(user["token"])
+    )
     assert response.status_code == 200
     body = response.json()["user"]
     assert body["bio"] == "I like to skateboard"
@@ -157,10 +177,17 @@ async def test_update_user_changes_fields(client: httpx.AsyncClient, register: A
     ],
 )
 async def test_update_user_invalid_returns_422_and_changes_nothing(
-    client: httpx.AsyncClient, register: Any, auth_header: Headers, changes: dict[str, Any], field: str, message: str
+    client: httpx.AsyncClient,
+    register: Any,
+    auth_header: Headers,
+    changes: dict[str, Any],
+    field: str,
+    message: str,
 ) -> None:
     user = await register()
-    response = await client.put("/api/user", json={"user": changes}, headers=auth_header(user["token"]))
+    response = await client.put(
+        "/api/user", json={"user": changes}, headers=auth_header(user["token"])
+    )
     assert response.status_code == 422
     assert message in response.json()["errors"][field]
     current = await client.get("/api/user", headers=auth_header(user["token"]))
@@ -183,7 +210,11 @@ async def test_update_user_clears_bio_and_image_with_null(
 ) -> None:
     user = await register()
     headers = auth_header(user["token"])
-    await client.put("/api/user", json={"user": {"bio": "x", "image": "https://e.org/a.png"}}, headers=headers)
-    response = await client.put("/api/user", json={"user": {"bio": None, "image": None}}, headers=headers)
+    await client.put(
+        "/api/user", json={"user": {"bio": "x", "image": "https://e.org/a.png"}}, headers=headers
+    )
+    response = await client.put(
+        "/api/user", json={"user": {"bio": None, "image": None}}, headers=headers
+    )
     assert response.json()["user"]["bio"] is None
     assert response.json()["user"]["image"] is None

@@ -8,10 +8,10 @@ import sys
 
 from alembic import command
 from alembic.config import Config
-from service_kit.db import create_engine, session_factory
 
 from auth_service import crud
 from auth_service.config import AuthSettings
+from service_kit.db import create_engine, session_factory
 
 
 def alembic_config(database_url: str) -> Config:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
+
 from service_kit.settings import ServiceSettings
 
 

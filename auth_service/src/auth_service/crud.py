@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from service_kit.errors import Conflict
 from sqlalchemy import delete, func, select
-from sqlmodel import col
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from auth_service.models import Follow, User, utcnow
+from service_kit.errors import Conflict
 
 
 async def user_by_id(session: AsyncSession, user_id: int) -> User | None:

@@ -7,8 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from service_kit.app import create_service_app, data_stores
-from service_kit.auth import KeyRing, TokenVerifier
 
 from auth_service.api.routes import internal, profiles, sessions, users, wellknown
 from auth_service.config import AuthSettings
@@ -18,6 +16,8 @@ from auth_service.profiles import ProfileCache
 from auth_service.sessions import RefreshTokens
 from auth_service.throttle import LoginThrottle
 from auth_service.tokens import TokenIssuer
+from service_kit.app import create_service_app, data_stores
+from service_kit.auth import KeyRing, TokenVerifier
 
 SERVICE = "auth-service"
 

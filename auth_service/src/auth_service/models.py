@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ConfigDict, field_validator
-from service_kit.db import naming_metadata
 from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Identity, Index, func
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from service_kit.db import naming_metadata
 
 # A registry of our own, so auth_service's tables never mix with another service's.
 auth_registry = registry(metadata=naming_metadata())

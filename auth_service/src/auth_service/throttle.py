@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from redis.asyncio import Redis
+
 from service_kit.errors import TooManyRequests
 
 

@@ -6,14 +6,14 @@ import time
 import uuid
 
 import jwt
+
+from auth_service.keys import KeySet
 from service_kit.auth import (
     ACCESS_TOKEN_HEADER_TYPE,
     ACCESS_TOKEN_TYPE,
     ALGORITHM,
     TOKEN_TYPE_CLAIM,
 )
-
-from auth_service.keys import KeySet
 
 
 class TokenIssuer:
@@ -23,8 +23,8 @@ class TokenIssuer:
         self.audience = audience
         self.ttl_seconds = ttl_seconds
 
-    def access_token(self, user_id: int, role: str) -> str:
-        now = int(time.time())
+    def access_token(self, user_id: int, role: str, issued_at: int | None = None) -> str:
+        now = issued_at or int(time.time())
         claims = {
             "iss": self.issuer,
             "aud": self.audience,

@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from service_kit.auth import OptionalClaims, RequiredClaims, Revocations
-from service_kit.db import SessionDep
-from service_kit.errors import NotFound, Unauthorized
 
 from auth_service import crud
 from auth_service.models import User
@@ -16,6 +13,9 @@ from auth_service.profiles import ProfileCache
 from auth_service.sessions import RefreshTokens
 from auth_service.throttle import LoginThrottle
 from auth_service.tokens import TokenIssuer
+from service_kit.auth import OptionalClaims, RequiredClaims, Revocations
+from service_kit.db import SessionDep
+from service_kit.errors import NotFound, Unauthorized
 
 
 def _state(name: str) -> object:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from service_kit.db import async_url
 from sqlalchemy import create_engine, pool
 
 from auth_service.models import auth_registry
+from service_kit.db import async_url
 
 target_metadata = auth_registry.metadata
 

@@ -173,15 +173,15 @@ class Revocations:
         ttl = max(1, claims.expires_at - int(time.time()) + CLOCK_SKEW_SECONDS)
         await self.redis.set(self.denied_key(claims.jti), "1", ex=ttl)
 
-    async def revoke_user_tokens(self, user_id: int, lifetime_seconds: int) -> None:
-        """Reject the user's access tokens issued before this second.
+    async def revoke_user_tokens(self, user_id: int, lifetime_seconds: int) -> int:
+        """Reject every access token of the user issued so far; return the cut-off time.
 
-        Token times have one-second resolution; callers also deny the token in hand, so
-        the request that ends the sessions cannot outlive them.
+        Token times have one-second resolution, so the cut-off is the next second: every
+        token issued up to now is older, and a replacement issued *at* the cut-off passes.
         """
-        await self.redis.set(
-            self.valid_after_key(user_id), str(int(time.time())), ex=lifetime_seconds + 60
-        )
+        cutoff = int(time.time()) + 1
+        await self.redis.set(self.valid_after_key(user_id), str(cutoff), ex=lifetime_seconds + 60)
+        return cutoff
 
     async def is_revoked(self, claims: Claims) -> bool:
         try:

@@ -22,6 +22,18 @@ from service_kit.metrics import UNMEASURED_ROUTES, HTTPMetrics
 REQUEST_ID_HEADER = "x-request-id"
 log = structlog.get_logger("service_kit.access")
 
+# Handlers cancelled at their deadline finish cleaning up in the background; hold a
+# reference so they are not garbage-collected half-way.
+_background: set[asyncio.Future[None]] = set()
+
+
+def _forget(task: asyncio.Future[None]) -> None:
+    _background.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        structlog.get_logger(__name__).warning(
+            "abandoned_request_failed", error=type(task.exception()).__name__
+        )
+
 
 def route_template(scope: Scope) -> str:
     route: Any = scope.get("route")
@@ -101,6 +113,7 @@ class GuardMiddleware:
 
         received = 0
         response_started = False
+        abandoned = False
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -112,20 +125,29 @@ class GuardMiddleware:
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started
+            if abandoned:
+                return  # the client already has its 503; drop what the late handler says
             response_started = response_started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
-            async with asyncio.timeout(self.deadline_seconds):
-                await self.app(scope, limited_receive, tracking_send)
-        except TimeoutError:
-            structlog.get_logger(__name__).warning("request_deadline_exceeded", path=scope["path"])
-            if response_started:
-                raise
-            response = error_response(
-                503, {"service": ["is unavailable, try again shortly"]}, {"Retry-After": "1"}
-            )
-            await response(scope, receive, send)
+        handler = asyncio.ensure_future(self.app(scope, limited_receive, tracking_send))
+        done, _ = await asyncio.wait({handler}, timeout=self.deadline_seconds)
+        if handler in done:
+            handler.result()  # re-raise what the app raised
+            return
+        # Cancel, but do not wait: a driver's clean-up against a frozen server (psycopg's
+        # query cancellation, say) can take seconds, and the client should not.
+        handler.cancel()
+        _background.add(handler)
+        handler.add_done_callback(_forget)
+        structlog.get_logger(__name__).warning("request_deadline_exceeded", path=scope["path"])
+        if response_started:
+            return  # too late for a clean 503; the server closes the half-sent response
+        abandoned = True
+        response = error_response(
+            503, {"service": ["is unavailable, try again shortly"]}, {"Retry-After": "1"}
+        )
+        await response(scope, receive, send)
 
     @staticmethod
     def _declared_length(scope: Scope) -> int:

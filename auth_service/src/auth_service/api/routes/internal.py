@@ -4,13 +4,13 @@ an AuthorizationPolicy lets only blog_service's identity call them."""
 from __future__ import annotations
 
 from fastapi import APIRouter
-from service_kit.db import SessionDep
-from service_kit.errors import error_responses
 
 from auth_service import crud
 from auth_service.api.deps import ProfileCacheDep
 from auth_service.models import ProfileBatchRequest, ProfileBatchResponse
 from auth_service.profiles import profile_record
+from service_kit.db import SessionDep
+from service_kit.errors import error_responses
 
 router = APIRouter(prefix="/internal", tags=["Internal"])
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from service_kit.db import SessionDep
-from service_kit.errors import APIError, error_responses
 
 from auth_service import crud
 from auth_service.api.deps import CurrentUser, OptionalViewer, ProfileCacheDep, ProfileOwner
 from auth_service.models import ProfilePublic, ProfileResponse, User
+from service_kit.db import SessionDep
+from service_kit.errors import APIError, error_responses
 
 router = APIRouter(prefix="/api/profiles", tags=["Profile"])
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from service_kit.db import SessionDep
-from service_kit.errors import APIError, error_responses
 
 from auth_service import crud
 from auth_service.api.deps import (
@@ -16,6 +14,8 @@ from auth_service.api.deps import (
 from auth_service.api.routes.users import user_response
 from auth_service.models import RefreshRequest, UserResponse
 from auth_service.sessions import RotationOutcome
+from service_kit.db import SessionDep
+from service_kit.errors import APIError, error_responses
 
 router = APIRouter(prefix="/api/auth", tags=["Sessions"])
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from service_kit.db import SessionDep
-from service_kit.errors import APIError, error_responses
 
 from auth_service import crud
 from auth_service.api.deps import (
@@ -28,6 +26,8 @@ from auth_service.models import (
     UserResponse,
 )
 from auth_service.passwords import MAX_LENGTH, password_problem
+from service_kit.db import SessionDep
+from service_kit.errors import APIError, error_responses
 
 router = APIRouter(prefix="/api", tags=["User and Authentication"])
 INVALID_CREDENTIALS = {"email or password": ["is invalid"]}
@@ -167,7 +167,6 @@ async def update_current_user(
     # A new password ends every session, this one included; hand this client a fresh one.
     user.password_hash = await hashing.hash(password)
     await refresh_tokens.revoke_all(user.id)
-    await revocations.revoke_user_tokens(user.id, issuer.ttl_seconds)
-    await revocations.deny(request.state.claims)
+    cutoff = await revocations.revoke_user_tokens(user.id, issuer.ttl_seconds)
     refresh = await refresh_tokens.start(user.id)
-    return user_response(user, issuer.access_token(user.id, user.role), refresh)
+    return user_response(user, issuer.access_token(user.id, user.role, issued_at=cutoff), refresh)

@@ -1,0 +1,48 @@
+# The two commands: `make dev` runs the whole local stack, `make test` checks everything.
+# Both start from a machine with only Python 3.11 (and Node.js 20 for the portal, later).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+# uv comes from PyPI when it is not installed yet; `python -m uv` works without PATH changes.
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+
+.PHONY: dev test admin install bootstrap lint typecheck unit fmt clean-data
+
+bootstrap:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || { \
+		echo "==> installing uv (pip install --user uv)"; \
+		$(PYTHON) -m pip install --quiet --user uv; }
+
+install: bootstrap
+	@echo "==> installing Python dependencies (uv sync --frozen)"
+	@$(UV) sync --frozen --quiet
+
+dev: install
+	@$(UV) run --frozen devstack up
+
+admin: install
+	@test -n "$(EMAIL)" || { echo "usage: make admin EMAIL=someone@example.org"; exit 2; }
+	@$(UV) run --frozen devstack admin "$(EMAIL)"
+
+lint: install
+	@echo "==> ruff check"
+	@$(UV) run --frozen ruff check .
+	@echo "==> ruff format --check"
+	@$(UV) run --frozen ruff format --check .
+
+typecheck: install
+	@echo "==> mypy --strict"
+	@$(UV) run --frozen mypy
+
+unit: install
+	@echo "==> pytest (real PostgreSQL and Redis: $${TEST_DATABASE_URL:-embedded} / $${TEST_REDIS_URL:-embedded})"
+	@$(UV) run --frozen pytest --cov --cov-report=term
+
+test: lint typecheck unit
+
+fmt: install
+	@$(UV) run --frozen ruff format .
+	@$(UV) run --frozen ruff check --fix .
+
+clean-data:
+	rm -rf .data
