@@ -136,6 +136,7 @@ async def test_get_current_user_returns_the_presented_token(
         response = await client.get("/api/user", headers=auth_header(user["token"], scheme))
         assert response.status_code == 200
         assert response.json()["user"]["token"] == user["token"]
+        assert "refreshToken" not in response.json()["user"]
         assert response.json()["user"]["email"] == user["email"]
 
 

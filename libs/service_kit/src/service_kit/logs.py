@@ -38,8 +38,12 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # uvicorn's own access log would duplicate ours, without the request id.
+    # uvicorn's own access log would duplicate ours, without the request id; its other
+    # loggers go through the JSON handler like everything else.
     logging.getLogger("uvicorn.access").disabled = True
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
 
 
 class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]

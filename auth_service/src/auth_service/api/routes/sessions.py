@@ -29,6 +29,7 @@ REFRESH_MESSAGES = {
 @router.post(
     "/refresh",
     response_model=UserResponse,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 422, 503),
     summary="Trade a refresh token for a new access token and refresh token",
 )

@@ -34,16 +34,17 @@ INVALID_CREDENTIALS = {"email or password": ["is invalid"]}
 
 
 def user_response(user: User, token: str, refresh_token: str | None = None) -> UserResponse:
-    public = UserPublic(
-        email=user.email,
-        token=token,
-        username=user.username,
-        bio=user.bio,
-        image=user.image,
-        refreshToken=refresh_token,
-        role=user.role,
-    )
-    return UserResponse(user=public)
+    fields = {
+        "email": user.email,
+        "token": token,
+        "username": user.username,
+        "bio": user.bio,
+        "image": user.image,
+        "role": user.role,
+    }
+    if refresh_token is not None:  # only where one is issued; absent, not null, elsewhere
+        fields["refreshToken"] = refresh_token
+    return UserResponse(user=UserPublic.model_validate(fields))
 
 
 def require_acceptable_password(password: str) -> None:
@@ -56,6 +57,7 @@ def require_acceptable_password(password: str) -> None:
     "/users",
     status_code=201,
     response_model=UserResponse,
+    response_model_exclude_unset=True,
     responses=error_responses(409, 422, 503),
     summary="Register a new user",
 )
@@ -84,6 +86,7 @@ async def register(
 @router.post(
     "/users/login",
     response_model=UserResponse,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 422, 429, 503),
     summary="Log in",
 )
@@ -119,6 +122,7 @@ async def login(
 @router.get(
     "/user",
     response_model=UserResponse,
+    response_model_exclude_unset=True,
     responses=error_responses(401),
     summary="Get the current user",
 )
@@ -129,6 +133,7 @@ async def get_current_user(user: CurrentUser, request: Request) -> UserResponse:
 @router.put(
     "/user",
     response_model=UserResponse,
+    response_model_exclude_unset=True,
     responses=error_responses(401, 409, 422),
     summary="Update the current user",
 )
