@@ -135,3 +135,20 @@ async def test_batch_sees_follow_changes_after_cache_fill(
 async def test_batch_rejects_oversized_requests(client: httpx.AsyncClient) -> None:
     response = await client.post("/internal/profiles/batch", json={"ids": list(range(501))})
     assert response.status_code == 422
+
+
+async def test_batch_with_following_returns_followees_and_their_profiles(
+    client: httpx.AsyncClient, register: Any, auth_header: Headers
+) -> None:
+    viewer, a, b, stranger = await register(), await register(), await register(), await register()
+    for star in (a, b):
+        await client.post(
+            f"/api/profiles/{star['username']}/follow", headers=auth_header(viewer["token"])
+        )
+    body = {"viewerId": _user_id(viewer), "includeFollowing": True, "ids": [_user_id(stranger)]}
+    response = (await client.post("/internal/profiles/batch", json=body)).json()
+    assert response["followingIds"] == sorted([_user_id(a), _user_id(b)])
+    following = {p["username"]: p["following"] for p in response["profiles"]}
+    assert following == {a["username"]: True, b["username"]: True, stranger["username"]: False}
+    plain = (await client.post("/internal/profiles/batch", json={"ids": [_user_id(a)]})).json()
+    assert plain["followingIds"] is None

@@ -177,6 +177,8 @@ class ProfileBatchRequest(Strict):
     ids: list[int] = Field(default_factory=list, max_length=500)
     usernames: list[str] = Field(default_factory=list, max_length=500)
     viewerId: int | None = None  # noqa: N815
+    # The viewer's feed needs everyone they follow: ids and profiles, in the same call.
+    includeFollowing: bool = False  # noqa: N815
 
 
 class ProfileRecord(SQLModel):
@@ -189,3 +191,4 @@ class ProfileRecord(SQLModel):
 
 class ProfileBatchResponse(SQLModel):
     profiles: list[ProfileRecord]
+    followingIds: list[int] | None = None  # noqa: N815 - only with includeFollowing

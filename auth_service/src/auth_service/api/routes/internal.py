@@ -27,7 +27,10 @@ async def batch_profiles(
     ids = set(body.ids)
     if body.usernames:
         ids.update(u.id for u in await crud.users_by_usernames(session, body.usernames) if u.id)
-    profiles = await cache.profiles(session, ids)
     followed = set() if body.viewerId is None else await cache.following(session, body.viewerId)
+    if body.includeFollowing:
+        ids.update(followed)
+    profiles = await cache.profiles(session, ids)
     records = [profile_record(fields, user_id in followed) for user_id, fields in profiles.items()]
-    return ProfileBatchResponse(profiles=records)
+    following_ids = sorted(followed) if body.includeFollowing and body.viewerId else None
+    return ProfileBatchResponse(profiles=records, followingIds=following_ids)
