@@ -61,8 +61,8 @@ def test_from_env_rejects_port_that_is_not_a_port(tmp_path: Path, value: str) ->
         StackConfig.from_env(tmp_path, {"DEVSTACK_PG_PORT": value})
 
 
-def test_process_table_runs_auth_with_its_settings_and_edge_last(tmp_path: Path) -> None:
-    auth, edge = process_table(StackConfig(root=tmp_path), SERVERS)
+def test_process_table_runs_auth_and_blog_with_their_settings_and_edge_last(tmp_path: Path) -> None:
+    auth, blog, edge = process_table(StackConfig(root=tmp_path), SERVERS)
 
     assert auth.name == "auth"
     assert auth.command == (
@@ -81,10 +81,16 @@ def test_process_table_runs_auth_with_its_settings_and_edge_last(tmp_path: Path)
     }
     assert auth.migrate == (sys.executable, "-m", "auth_service.cli", "migrate")
     assert auth.database == "auth"
+    assert blog.command[-5:] == ("--host", "127.0.0.1", "--port", "8002", "--no-access-log")
+    assert blog.env["DATABASE_URL"] == "postgresql://postgres@127.0.0.1:55432/blog"
+    assert blog.env["REDIS_URL"] == auth.env["REDIS_URL"]  # revocations are shared
+    assert blog.env["BLOG_AUTH_URL"] == "http://127.0.0.1:8001"
+    assert blog.migrate == (sys.executable, "-m", "blog_service.cli", "migrate")
     assert edge.command == (
         sys.executable,
         *("-m", "devstack", "edge", "--port", "8080"),
         *("--upstream", "auth-service=http://127.0.0.1:8001"),
+        *("--upstream", "blog-service=http://127.0.0.1:8002"),
     )
     assert edge.ready_url == "http://127.0.0.1:8080/.well-known/jwks.json"
     assert PUBLIC_URL == "http://localhost:8080"

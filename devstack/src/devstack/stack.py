@@ -21,7 +21,7 @@ from devstack._proc import port_in_use
 from devstack.databases import display_url, ensure_database, with_database, with_redis_db
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from devstack.keys import ensure_signing_key
-from devstack.routes import AUTH_SERVICE
+from devstack.routes import AUTH_SERVICE, BLOG_SERVICE
 from devstack.supervisor import ServiceProcess, supervise
 
 __all__ = [
@@ -136,10 +136,7 @@ def process_table(config: StackConfig, servers: Servers) -> list[ServiceProcess]
     python = sys.executable
     auth = ServiceProcess(
         name="auth",
-        command=(
-            *(python, "-m", "uvicorn", "auth_service.main:create_app", "--factory"),
-            *("--host", "127.0.0.1", "--port", str(AUTH_PORT), "--no-access-log"),
-        ),
+        command=_uvicorn("auth_service", AUTH_PORT),
         port=AUTH_PORT,
         ready_url=f"http://127.0.0.1:{AUTH_PORT}/readyz",
         env={
@@ -151,8 +148,30 @@ def process_table(config: StackConfig, servers: Servers) -> list[ServiceProcess]
         migrate=(python, "-m", "auth_service.cli", "migrate"),
         package="auth_service",
     )
-    services = [auth]
+    blog = ServiceProcess(
+        name="blog",
+        command=_uvicorn("blog_service", BLOG_PORT),
+        port=BLOG_PORT,
+        ready_url=f"http://127.0.0.1:{BLOG_PORT}/readyz",
+        env={
+            **service_env(servers, database="blog"),
+            "BLOG_AUTH_URL": f"http://127.0.0.1:{AUTH_PORT}",
+            "BLOG_PUBLIC_URL": PUBLIC_URL,
+        },
+        upstream=BLOG_SERVICE,
+        database="blog",
+        migrate=(python, "-m", "blog_service.cli", "migrate"),
+        package="blog_service",
+    )
+    services = [auth, blog]
     return [*services, edge_process(services)]
+
+
+def _uvicorn(package: str, port: int) -> tuple[str, ...]:
+    return (
+        *(sys.executable, "-m", "uvicorn", f"{package}.main:create_app", "--factory"),
+        *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
+    )
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -1,0 +1,1 @@
+"""blog_service: articles, comments, tags, favorites, feeds and search."""

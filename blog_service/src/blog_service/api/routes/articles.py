@@ -1,0 +1,271 @@
+"""RealWorld articles, feed and favorites, plus drafts, search and edit conflicts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+
+from blog_service import store
+from blog_service.api.deps import DirectoryDep, EditableArticle, LimiterDep, VisibleArticle
+from blog_service.authors import Directory
+from blog_service.models import Article, ModerationEntry, utcnow
+from blog_service.rendering import render_markdown
+from blog_service.schemas import (
+    MultipleArticlesResponse,
+    NewArticleRequest,
+    SingleArticleResponse,
+    Status,
+    UpdateArticleRequest,
+)
+from blog_service.views import article_detail, article_summary, etag
+from service_kit.auth import Claims, OptionalClaims, RequiredClaims
+from service_kit.db import SessionDep
+from service_kit.errors import APIError, Forbidden, Unauthorized, error_responses
+from service_kit.schemas import CleanStr
+
+router = APIRouter(prefix="/api/articles", tags=["Articles"])
+
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Filter = Annotated[CleanStr | None, Query(max_length=200)]
+
+
+async def page_body(
+    session: SessionDep,
+    articles: list[Article],
+    total: int,
+    claims: Claims | None,
+    authors: DirectoryDep,
+    directory: Directory | None = None,
+) -> dict[str, Any]:
+    ids = [a.id for a in articles if a.id is not None]
+    viewer = claims.user_id if claims else None
+    tags = await store.tags_of(session, ids)
+    favorites = await store.favorited_among(session, viewer, ids)
+    directory = await authors.lookup(
+        [a.author_id for a in articles], viewer_id=viewer, known=directory
+    )
+    items = [
+        article_summary(a, tags.get(a.id or 0, []), a.id in favorites, directory) for a in articles
+    ]
+    return {"articles": items, "articlesCount": total}
+
+
+async def single_body(
+    session: SessionDep, article: Article, claims: Claims | None, authors: DirectoryDep
+) -> dict[str, Any]:
+    assert article.id is not None
+    viewer = claims.user_id if claims else None
+    tags = await store.tags_of(session, [article.id])
+    favorited = await store.favorited_among(session, viewer, [article.id])
+    directory = await authors.lookup([article.author_id], viewer_id=viewer)
+    detail = article_detail(article, tags.get(article.id, []), bool(favorited), directory)
+    return {"article": detail}
+
+
+def with_etag(body: dict[str, Any], article: Article, status_code: int = 200) -> JSONResponse:
+    from fastapi.encoders import jsonable_encoder
+
+    content = jsonable_encoder(SingleArticleResponse.model_validate(body))
+    return JSONResponse(content, status_code=status_code, headers={"ETag": etag(article)})
+
+
+@router.get(
+    "",
+    response_model=MultipleArticlesResponse,
+    responses=error_responses(401, 422),
+    summary="List articles, newest first (or by relevance with q)",
+)
+async def list_articles(
+    session: SessionDep,
+    claims: OptionalClaims,
+    authors: DirectoryDep,
+    tag: Filter = None,
+    author: Filter = None,
+    favorited: Filter = None,
+    q: Filter = None,
+    status: Status = "published",
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    viewer = claims.user_id if claims else None
+    if status == "draft" and viewer is None:
+        raise Unauthorized("is missing")
+    names = [name for name in (author, favorited) if name]
+    directory = await authors.lookup(usernames=names, viewer_id=viewer) if names else None
+    # Drafts are listed only for their author; the filters narrow from there.
+    author_ids: list[int] | None = [viewer] if status == "draft" and viewer else None
+    if author:
+        found = directory.id_of(author) if directory else None
+        if found is None or (author_ids is not None and found not in author_ids):
+            return {"articles": [], "articlesCount": 0}
+        author_ids = [found]
+    favoriter = directory.id_of(favorited) if directory and favorited else None
+    if favorited and favoriter is None:
+        return {"articles": [], "articlesCount": 0}
+    query = store.ArticleQuery(
+        status=status,
+        tag=tag,
+        author_ids=author_ids,
+        favorited_by=favoriter,
+        search=q.strip() if q and q.strip() else None,
+        limit=limit,
+        offset=offset,
+    )
+    articles, total = await store.list_articles(session, query)
+    return await page_body(session, articles, total, claims, authors, directory)
+
+
+@router.get(
+    "/feed",
+    response_model=MultipleArticlesResponse,
+    responses=error_responses(401, 422),
+    summary="Articles by the users you follow, newest first",
+)
+async def feed(
+    session: SessionDep,
+    claims: RequiredClaims,
+    authors: DirectoryDep,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    directory = await authors.lookup(viewer_id=claims.user_id)
+    query = store.ArticleQuery(author_ids=sorted(directory.following), limit=limit, offset=offset)
+    articles, total = await store.list_articles(session, query)
+    return await page_body(session, articles, total, claims, authors, directory)
+
+
+@router.get(
+    "/{slug}",
+    response_model=SingleArticleResponse,
+    responses=error_responses(404, 422),
+    summary="Get an article (with an ETag for conditional updates)",
+)
+async def get_article(
+    article: VisibleArticle, session: SessionDep, claims: OptionalClaims, authors: DirectoryDep
+) -> JSONResponse:
+    return with_etag(await single_body(session, article, claims, authors), article)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=SingleArticleResponse,
+    responses=error_responses(401, 409, 422, 429),
+    summary="Create an article (published, or a draft with status=draft)",
+)
+async def create_article(
+    body: NewArticleRequest,
+    session: SessionDep,
+    claims: RequiredClaims,
+    authors: DirectoryDep,
+    limiter: LimiterDep,
+) -> JSONResponse:
+    await limiter.charge("articles", claims.user_id)
+    new = body.article
+    me = await authors.lookup([claims.user_id])
+    if claims.user_id not in me.authors:
+        raise APIError({"author": ["could not be resolved, try again shortly"]}, 503)
+    article = store.new_article(
+        author_id=claims.user_id,
+        author_username=me.authors[claims.user_id].username,
+        slug=await store.unique_slug(session, new.title),
+        title=new.title,
+        description=new.description,
+        body=new.body,
+        status=new.status,
+    )
+    await store.insert_article(session, article, new.tagList)
+    return with_etag(await single_body(session, article, claims, authors), article, 201)
+
+
+@router.put(
+    "/{slug}",
+    response_model=SingleArticleResponse,
+    responses=error_responses(401, 403, 404, 412, 422),
+    summary="Update an article (send If-Match with its ETag to avoid lost updates)",
+)
+async def update_article(
+    body: UpdateArticleRequest,
+    article: EditableArticle,
+    session: SessionDep,
+    claims: RequiredClaims,
+    authors: DirectoryDep,
+) -> JSONResponse:
+    if article.author_id != claims.user_id:
+        raise Forbidden("article")  # moderation removes; it never rewrites someone's words
+    changes = body.article.model_dump(exclude_unset=True)
+    nulls = sorted(field for field, value in changes.items() if value is None)
+    if nulls:
+        raise APIError({field: ["can't be null"] for field in nulls})
+    if not changes:
+        raise APIError({"article": ["must change at least one field"]})
+    tags = changes.pop("tagList", None)
+    for field, value in changes.items():
+        setattr(article, field, value)
+    if "body" in changes:
+        article.body_html = render_markdown(article.body)
+    if changes.get("status") == "published" and article.published_at is None:
+        article.published_at = utcnow()
+    article.updated_at = utcnow()
+    article.version += 1
+    session.add(article)
+    await session.flush()
+    if tags is not None:
+        await store.set_tags(session, article, tags)
+    return with_etag(await single_body(session, article, claims, authors), article)
+
+
+@router.delete(
+    "/{slug}",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(401, 403, 404, 412),
+    summary="Delete an article (its author, or an admin as moderation)",
+)
+async def delete_article(
+    article: EditableArticle, session: SessionDep, claims: RequiredClaims
+) -> Response:
+    assert article.id is not None
+    if article.author_id != claims.user_id:
+        session.add(
+            ModerationEntry(
+                actor_id=claims.user_id,
+                action="delete_article",
+                target_type="article",
+                target_id=article.id,
+                owner_id=article.author_id,
+                detail=article.slug,
+            )
+        )
+    await session.delete(article)
+    await session.flush()
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{slug}/favorite",
+    response_model=SingleArticleResponse,
+    responses=error_responses(401, 404, 422),
+    summary="Favorite an article",
+)
+async def favorite(
+    article: VisibleArticle, session: SessionDep, claims: RequiredClaims, authors: DirectoryDep
+) -> dict[str, Any]:
+    await store.set_favorite(session, article, claims.user_id, on=True)
+    return await single_body(session, article, claims, authors)
+
+
+@router.delete(
+    "/{slug}/favorite",
+    response_model=SingleArticleResponse,
+    responses=error_responses(401, 404, 422),
+    summary="Unfavorite an article",
+)
+async def unfavorite(
+    article: VisibleArticle, session: SessionDep, claims: RequiredClaims, authors: DirectoryDep
+) -> dict[str, Any]:
+    await store.set_favorite(session, article, claims.user_id, on=False)
+    return await single_body(session, article, claims, authors)

@@ -1,0 +1,29 @@
+"""blog_service settings, read from ``BLOG_*`` and the platform-wide variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from service_kit.settings import ServiceSettings
+
+
+class BlogSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="BLOG_", extra="ignore", populate_by_name=True)
+
+    # auth_service, reached directly (inside the mesh), never through the public edge.
+    auth_url: str = "http://127.0.0.1:8001"
+    auth_timeout_seconds: float = Field(0.5, gt=0)
+    author_cache_ttl_seconds: int = Field(60, gt=0)
+    following_cache_ttl_seconds: int = Field(30, gt=0)
+
+    # Public base URL of the site, for links in the Atom feeds.
+    public_url: str = "http://localhost:8080"
+
+    # Writes per user per minute, counted in Redis.
+    articles_per_minute: int = Field(10, gt=0)
+    comments_per_minute: int = Field(30, gt=0)
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.auth_url.rstrip('/')}/.well-known/jwks.json"

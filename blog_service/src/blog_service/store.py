@@ -1,0 +1,223 @@
+"""Queries on articles, tags and favorites. Helpers only ``flush()``; the request commits.
+
+A page of articles costs a fixed number of statements whatever its size: the page, the
+count, the tags of the page, and the viewer's favorites among them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from blog_service.models import Article, ArticleTag, Favorite, Tag, utcnow
+from blog_service.rendering import render_markdown
+
+SLUG_MAX = 120
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:SLUG_MAX].strip("-")
+    return slug or "article"
+
+
+@dataclass(frozen=True)
+class ArticleQuery:
+    """Which articles a list shows. ``author_ids`` None means any author."""
+
+    status: str = "published"
+    tag: str | None = None
+    author_ids: Sequence[int] | None = None
+    favorited_by: int | None = None
+    search: str | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+async def slug_taken(session: AsyncSession, slug: str) -> bool:
+    found = await session.execute(select(col(Article.id)).where(col(Article.slug) == slug))
+    return found.first() is not None
+
+
+async def unique_slug(session: AsyncSession, title: str) -> str:
+    base = slugify(title)
+    if not await slug_taken(session, base):
+        return base
+    # Same title as an existing article: a short random suffix keeps both addressable.
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+async def insert_article(session: AsyncSession, article: Article, tags: Sequence[str]) -> Article:
+    for _ in range(3):  # a concurrent writer may take the slug between check and insert
+        try:
+            async with session.begin_nested():
+                session.add(article)
+                await session.flush()
+            break
+        except IntegrityError:
+            article.slug = f"{slugify(article.title)}-{secrets.token_hex(3)}"
+    await set_tags(session, article, tags)
+    return article
+
+
+def new_article(
+    *, author_id: int, author_username: str, slug: str, title: str, description: str,
+    body: str, status: str,
+) -> Article:  # fmt: skip
+    now = utcnow()
+    return Article(
+        slug=slug,
+        title=title,
+        description=description,
+        body=body,
+        body_html=render_markdown(body),
+        author_id=author_id,
+        author_username=author_username,
+        status=status,
+        created_at=now,
+        updated_at=now,
+        published_at=now if status == "published" else None,
+    )
+
+
+async def set_tags(session: AsyncSession, article: Article, names: Sequence[str]) -> None:
+    """Replace the article's tags, keeping the order given (first occurrence wins)."""
+    assert article.id is not None
+    ordered = list(dict.fromkeys(names))
+    await session.execute(delete(ArticleTag).where(col(ArticleTag.article_id) == article.id))
+    article.tag_text = " ".join(ordered)
+    if not ordered:
+        await session.flush()
+        return
+    await session.execute(
+        insert(Tag).values([{"name": name} for name in ordered]).on_conflict_do_nothing()
+    )
+    rows = await session.execute(
+        select(col(Tag.name), col(Tag.id)).where(col(Tag.name).in_(ordered))
+    )
+    ids = {name: tag_id for name, tag_id in rows.all()}
+    await session.execute(
+        insert(ArticleTag).values(
+            [{"article_id": article.id, "tag_id": ids[name], "position": n}
+             for n, name in enumerate(ordered)]
+        )
+    )  # fmt: skip
+    await session.flush()
+
+
+async def article_by_slug(session: AsyncSession, slug: str) -> Article | None:
+    result = await session.execute(select(Article).where(col(Article.slug) == slug))
+    return result.scalar_one_or_none()
+
+
+def _filtered(query: ArticleQuery) -> Select[Article]:
+    statement = select(Article).where(col(Article.status) == query.status)
+    if query.author_ids is not None:
+        statement = statement.where(col(Article.author_id).in_(list(query.author_ids)))
+    if query.tag is not None:
+        tagged = (
+            select(col(ArticleTag.article_id))
+            .join(Tag, col(Tag.id) == col(ArticleTag.tag_id))
+            .where(col(Tag.name) == query.tag)
+        )
+        statement = statement.where(col(Article.id).in_(tagged))
+    if query.favorited_by is not None:
+        favorites = select(col(Favorite.article_id)).where(
+            col(Favorite.user_id) == query.favorited_by
+        )
+        statement = statement.where(col(Article.id).in_(favorites))
+    if query.search is not None:
+        statement = statement.where(
+            col(Article.search).op("@@")(func.websearch_to_tsquery("english", query.search))
+        )
+    return statement
+
+
+async def list_articles(session: AsyncSession, query: ArticleQuery) -> tuple[list[Article], int]:
+    statement = _filtered(query)
+    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
+    if query.search is not None:
+        rank = func.ts_rank(col(Article.search), func.websearch_to_tsquery("english", query.search))
+        statement = statement.order_by(rank.desc())
+    statement = statement.order_by(col(Article.created_at).desc(), col(Article.id).desc())
+    page = await session.execute(statement.limit(query.limit).offset(query.offset))
+    return list(page.scalars()), int(total or 0)
+
+
+async def tags_of(session: AsyncSession, article_ids: Sequence[int]) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = defaultdict(list)
+    if not article_ids:
+        return tags
+    rows = await session.execute(
+        select(col(ArticleTag.article_id), col(Tag.name))
+        .join(Tag, col(Tag.id) == col(ArticleTag.tag_id))
+        .where(col(ArticleTag.article_id).in_(list(article_ids)))
+        .order_by(col(ArticleTag.article_id), col(ArticleTag.position))
+    )
+    for article_id, name in rows.all():
+        tags[article_id].append(name)
+    return tags
+
+
+async def favorited_among(
+    session: AsyncSession, user_id: int | None, article_ids: Sequence[int]
+) -> set[int]:
+    if user_id is None or not article_ids:
+        return set()
+    rows = await session.execute(
+        select(col(Favorite.article_id)).where(
+            col(Favorite.user_id) == user_id, col(Favorite.article_id).in_(list(article_ids))
+        )
+    )
+    return set(rows.scalars())
+
+
+async def set_favorite(session: AsyncSession, article: Article, user_id: int, on: bool) -> None:
+    """Favorite or unfavorite; the counter moves only when the row really changes."""
+    assert article.id is not None
+    if on:
+        change = await session.execute(
+            insert(Favorite)
+            .values(article_id=article.id, user_id=user_id)
+            .on_conflict_do_nothing()
+            .returning(col(Favorite.article_id))
+        )
+        delta = 1 if change.first() else 0
+    else:
+        change = await session.execute(
+            delete(Favorite)
+            .where(col(Favorite.article_id) == article.id, col(Favorite.user_id) == user_id)
+            .returning(col(Favorite.article_id))
+        )
+        delta = -1 if change.first() else 0
+    if delta:
+        counted = await session.execute(
+            update(Article)
+            .where(col(Article.id) == article.id)
+            .values(favorites_count=col(Article.favorites_count) + delta)
+            .returning(col(Article.favorites_count))
+        )
+        article.favorites_count = counted.scalar_one()
+
+
+async def popular_tags(session: AsyncSession, limit: int = 50) -> list[str]:
+    rows = await session.execute(
+        select(col(Tag.name))
+        .join(ArticleTag, col(ArticleTag.tag_id) == col(Tag.id))
+        .join(Article, col(Article.id) == col(ArticleTag.article_id))
+        .where(col(Article.status) == "published")
+        .group_by(col(Tag.name))
+        .order_by(func.count().desc(), col(Tag.name))
+        .limit(limit)
+    )
+    return list(rows.scalars())
