@@ -37,7 +37,7 @@ async def test_get_article_by_slug(
     response = await blog.get(f"/api/articles/{created['slug']}")
     assert response.status_code == 200
     assert response.json()["article"]["body"] == "You have to *believe*."
-    assert response.headers["ETag"] == f'"1-1"'
+    assert response.headers["ETag"] == '"1-1"'
 
 
 async def test_get_unknown_article_returns_404(blog: httpx.AsyncClient) -> None:

@@ -105,7 +105,7 @@ async def set_tags(session: AsyncSession, article: Article, names: Sequence[str]
     rows = await session.execute(
         select(col(Tag.name), col(Tag.id)).where(col(Tag.name).in_(ordered))
     )
-    ids = {name: tag_id for name, tag_id in rows.all()}
+    ids = dict(rows.all())
     await session.execute(
         insert(ArticleTag).values(
             [{"article_id": article.id, "tag_id": ids[name], "position": n}
