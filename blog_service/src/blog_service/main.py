@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from blog_service.api.routes import articles, comments, tags
+from blog_service.api.routes import articles, comments, feeds, tags
 from blog_service.authors import AuthorDirectory
 from blog_service.config import BlogSettings
 from blog_service.ratelimit import WriteLimiter
@@ -52,6 +52,6 @@ def create_app(settings: BlogSettings | None = None) -> FastAPI:
         version="2.0.0",
         description="Articles, comments, tags, favorites and feeds: the RealWorld blog API.",
     )
-    for module in (articles, comments, tags):
+    for module in (articles, comments, tags, feeds):
         app.include_router(module.router)
     return app

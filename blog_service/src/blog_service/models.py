@@ -25,12 +25,12 @@ from service_kit.db import naming_metadata
 
 blog_registry = registry(metadata=naming_metadata())
 
-# Title and tags weigh most in search, then the description, then the body.
+# In search, the title weighs most, then the tags, the description and the body.
 SEARCH_DOCUMENT = (
     "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
-    "setweight(to_tsvector('english', coalesce(tag_text, '')), 'A') || "
-    "setweight(to_tsvector('english', coalesce(description, '')), 'B') || "
-    "setweight(to_tsvector('english', coalesce(body, '')), 'C')"
+    "setweight(to_tsvector('english', coalesce(tag_text, '')), 'B') || "
+    "setweight(to_tsvector('english', coalesce(description, '')), 'C') || "
+    "setweight(to_tsvector('english', coalesce(body, '')), 'D')"
 )
 
 

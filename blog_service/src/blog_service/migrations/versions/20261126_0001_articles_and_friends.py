@@ -14,9 +14,9 @@ from sqlalchemy.dialects import postgresql
 # Frozen copy of models.SEARCH_DOCUMENT as of this revision.
 SEARCH_DOCUMENT = (
     "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
-    "setweight(to_tsvector('english', coalesce(tag_text, '')), 'A') || "
-    "setweight(to_tsvector('english', coalesce(description, '')), 'B') || "
-    "setweight(to_tsvector('english', coalesce(body, '')), 'C')"
+    "setweight(to_tsvector('english', coalesce(tag_text, '')), 'B') || "
+    "setweight(to_tsvector('english', coalesce(description, '')), 'C') || "
+    "setweight(to_tsvector('english', coalesce(body, '')), 'D')"
 )
 
 revision: str = "0001"

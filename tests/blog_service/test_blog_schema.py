@@ -1,0 +1,31 @@
+"""blog_service's migrations build exactly the schema its models describe."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from blog_service.cli import main as cli_main
+from blog_service.models import blog_registry
+from service_kit.db import async_url
+
+
+def test_migrations_match_the_models(blog_database_url: str) -> None:
+    engine = create_engine(async_url(blog_database_url))
+    with engine.connect() as connection:
+        differences = compare_metadata(
+            MigrationContext.configure(connection), blog_registry.metadata
+        )
+    engine.dispose()
+    assert differences == []
+
+
+def test_migrate_command_is_idempotent(
+    blog_database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", blog_database_url)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    assert cli_main(["migrate"]) == 0
+    assert "latest migration" in capsys.readouterr().out
