@@ -175,6 +175,7 @@ async def test_update_user_changes_fields(
         ({"image": "javascript:alert(1)"}, "image", "must be an http or https URL"),
         ({"password": "123456789"}, "password", "is too common"),
         ({"email": "bad"}, "email", "is invalid"),
+        ({"bio": "nul\x00byte"}, "bio", "contains a NUL character"),
     ],
 )
 async def test_update_user_invalid_returns_422_and_changes_nothing(

@@ -6,12 +6,13 @@ import re
 from datetime import UTC, datetime
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import ConfigDict, field_validator
+from pydantic import field_validator
 from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Identity, Index, func
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from service_kit.db import naming_metadata
+from service_kit.schemas import CleanStr, Strict
 
 # A registry of our own, so auth_service's tables never mix with another service's.
 auth_registry = registry(metadata=naming_metadata())
@@ -70,12 +71,6 @@ class Follow(AuthTable, table=True):
 # ---- API shapes ---------------------------------------------------------------------------
 
 
-class Strict(SQLModel):
-    """Request bodies refuse unknown and read-only fields instead of ignoring them."""
-
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
-
 def check_username(value: str) -> str:
     value = value.strip()
     if not value:
@@ -104,27 +99,27 @@ def check_image(value: str | None) -> str | None:
 
 
 class UserCreate(Strict):
-    username: str = Field(max_length=USERNAME_MAX)
-    email: str = Field(max_length=EMAIL_MAX)
+    username: CleanStr = Field(max_length=USERNAME_MAX)
+    email: CleanStr = Field(max_length=EMAIL_MAX)
     # The policy (length, common passwords) is checked before hashing, with its own messages;
     # the 1 MiB body limit bounds what arrives here.
-    password: str
+    password: CleanStr
 
     _username = field_validator("username")(check_username)
     _email = field_validator("email")(check_email)
 
 
 class UserLogin(Strict):
-    email: str = Field(min_length=1, max_length=EMAIL_MAX)
-    password: str = Field(min_length=1)
+    email: CleanStr = Field(min_length=1, max_length=EMAIL_MAX)
+    password: CleanStr = Field(min_length=1)
 
 
 class UserUpdate(Strict):
-    email: str | None = Field(default=None, max_length=EMAIL_MAX)
-    username: str | None = Field(default=None, max_length=USERNAME_MAX)
-    password: str | None = None
-    bio: str | None = Field(default=None, max_length=BIO_MAX)
-    image: str | None = Field(default=None, max_length=IMAGE_MAX)
+    email: CleanStr | None = Field(default=None, max_length=EMAIL_MAX)
+    username: CleanStr | None = Field(default=None, max_length=USERNAME_MAX)
+    password: CleanStr | None = None
+    bio: CleanStr | None = Field(default=None, max_length=BIO_MAX)
+    image: CleanStr | None = Field(default=None, max_length=IMAGE_MAX)
 
     _username = field_validator("username")(lambda v: None if v is None else check_username(v))
     _email = field_validator("email")(lambda v: None if v is None else check_email(v))
