@@ -17,6 +17,7 @@ from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 from sqlmodel import col
 
 from blog_service.models import Article, ArticleTag, Favorite, Tag, utcnow
@@ -115,8 +116,16 @@ async def set_tags(session: AsyncSession, article: Article, names: Sequence[str]
     await session.flush()
 
 
+# The search vector is only ever used inside SQL; loading it would double each row's size.
+WITHOUT_SEARCH = defer(col(Article.search))
+# Lists show no body: leave the two largest columns in the database.
+SUMMARY_ONLY = (WITHOUT_SEARCH, defer(col(Article.body)), defer(col(Article.body_html)))
+
+
 async def article_by_slug(session: AsyncSession, slug: str) -> Article | None:
-    result = await session.execute(select(Article).where(col(Article.slug) == slug))
+    result = await session.execute(
+        select(Article).options(WITHOUT_SEARCH).where(col(Article.slug) == slug)
+    )
     return result.scalar_one_or_none()
 
 
@@ -143,14 +152,20 @@ def _filtered(query: ArticleQuery) -> Select[Article]:
     return statement
 
 
-async def list_articles(session: AsyncSession, query: ArticleQuery) -> tuple[list[Article], int]:
+async def list_articles(
+    session: AsyncSession, query: ArticleQuery, *, with_body: bool = False
+) -> tuple[list[Article], int]:
     statement = _filtered(query)
     total = await session.scalar(select(func.count()).select_from(statement.subquery()))
     if query.search is not None:
         rank = func.ts_rank(col(Article.search), func.websearch_to_tsquery("english", query.search))
         statement = statement.order_by(rank.desc())
     statement = statement.order_by(col(Article.created_at).desc(), col(Article.id).desc())
-    page = await session.execute(statement.limit(query.limit).offset(query.offset))
+    page = await session.execute(
+        statement.options(*(() if with_body else SUMMARY_ONLY), WITHOUT_SEARCH)
+        .limit(query.limit)
+        .offset(query.offset)
+    )
     return list(page.scalars()), int(total or 0)
 
 

@@ -41,7 +41,7 @@ async def articles_feed(
         found = (await authors.lookup(usernames=[author])).id_of(author)
         author_ids = [found] if found is not None else []
     query = store.ArticleQuery(tag=tag, author_ids=author_ids, limit=FEED_SIZE)
-    articles, _ = await store.list_articles(session, query)
+    articles, _ = await store.list_articles(session, query, with_body=True)
     ids = [a.id for a in articles if a.id is not None]
     tags = await store.tags_of(session, ids)
     directory = await authors.lookup([a.author_id for a in articles])
