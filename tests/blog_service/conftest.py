@@ -168,3 +168,38 @@ def new_article(blog: httpx.AsyncClient) -> Callable[..., Awaitable[dict[str, An
         return article
 
     return make
+
+
+# --- Appended block: fixtures for the comments, drafts, moderation, write-limit, fault and
+# --- operations tests. Kept together (imports included) so it merges cleanly.
+from contextlib import AbstractAsyncContextManager, asynccontextmanager  # noqa: E402
+
+import jwt  # noqa: E402
+
+
+@pytest.fixture
+def serve_blog() -> Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]:
+    """Run another blog app (its own settings) for one test: lifespan and an in-process client."""
+
+    @asynccontextmanager
+    async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+        async with LifespanManager(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                yield client
+
+    return serve
+
+
+@pytest.fixture
+def user_id() -> Callable[[dict[str, Any]], int]:
+    """The auth_service id of a user made by ``writer`` (the ``sub`` of its token)."""
+
+    def of(user: dict[str, Any]) -> int:
+        claims = jwt.decode(user["token"], options={"verify_signature": False})
+        return int(claims["sub"])
+
+    return of
+
+
+# --- End of the appended block.

@@ -12,12 +12,13 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import col
 
 from blog_service.models import Article, ArticleTag, Favorite, Tag, utcnow
@@ -116,10 +117,15 @@ async def set_tags(session: AsyncSession, article: Article, names: Sequence[str]
     await session.flush()
 
 
+def _attribute(name: str) -> QueryableAttribute[Any]:
+    attribute: QueryableAttribute[Any] = getattr(Article, name)
+    return attribute
+
+
 # The search vector is only ever used inside SQL; loading it would double each row's size.
-WITHOUT_SEARCH = defer(col(Article.search))
+WITHOUT_SEARCH = defer(_attribute("search"))
 # Lists show no body: leave the two largest columns in the database.
-SUMMARY_ONLY = (WITHOUT_SEARCH, defer(col(Article.body)), defer(col(Article.body_html)))
+SUMMARY_ONLY = (WITHOUT_SEARCH, defer(_attribute("body")), defer(_attribute("body_html")))
 
 
 async def article_by_slug(session: AsyncSession, slug: str) -> Article | None:
