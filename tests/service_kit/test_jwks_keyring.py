@@ -102,3 +102,21 @@ async def test_keys_for_other_algorithms_are_ignored(
     async with httpx.AsyncClient() as client:
         ring = KeyRing(remote_jwks(client, jwks_server.url))
         assert await ring.key_for("k1") is None
+
+
+async def test_failed_fetch_is_retried_soon_not_after_the_full_interval(
+    jwks_server: JWKSServer, tmp_path: Path
+) -> None:
+    jwks_server.document = _jwks(tmp_path, "k1")
+    jwks_server.status = 503
+    async with httpx.AsyncClient() as client:
+        ring = KeyRing(
+            remote_jwks(client, jwks_server.url),
+            min_refresh_seconds=60,
+            retry_after_failure_seconds=0,
+        )
+        assert await ring.key_for("k1") is None
+        assert ring.unavailable
+        jwks_server.status = 200
+        assert await ring.key_for("k1") is not None
+        assert not ring.unavailable

@@ -36,6 +36,8 @@ class Directory:
     ids_by_username: dict[str, int] = field(default_factory=dict)
     following: set[int] = field(default_factory=set)
     following_known: bool = False
+    # auth_service did not answer during this request: absent answers mean "unknown".
+    unavailable: bool = False
 
     def profile(self, author_id: int, fallback_username: str) -> dict[str, Any]:
         author = self.authors.get(author_id) or Author(author_id, fallback_username)
@@ -106,7 +108,7 @@ class AuthorDirectory:
         missing_ids = [i for i in wanted_ids if i not in directory.authors]
         missing_names = [n for n in wanted_names if n not in directory.ids_by_username]
         need_following = viewer_id is not None and not directory.following_known
-        if missing_ids or missing_names or need_following:
+        if (missing_ids or missing_names or need_following) and not directory.unavailable:
             await self._fetch(directory, missing_ids, missing_names, viewer_id)
         return directory
 
@@ -149,6 +151,7 @@ class AuthorDirectory:
             payload = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             log.warning("auth_service_unreachable", error=type(exc).__name__)
+            directory.unavailable = True  # one timeout per request is enough
             return
         fresh = [
             Author(r["id"], r["username"], r.get("bio"), r.get("image"))

@@ -21,7 +21,7 @@ from fastapi.security import APIKeyHeader
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from service_kit.errors import Unauthorized
+from service_kit.errors import ServiceUnavailable, Unauthorized
 
 ALGORITHM = "ES256"
 TOKEN_TYPE_CLAIM = "token_use"
@@ -52,12 +52,24 @@ class Claims:
 class KeyRing:
     """Public keys by ``kid``; an unknown ``kid`` refreshes the JWKS, at most once a minute."""
 
-    def __init__(self, fetch: JWKSFetcher, min_refresh_seconds: float = 60.0) -> None:
+    def __init__(
+        self,
+        fetch: JWKSFetcher,
+        min_refresh_seconds: float = 60.0,
+        retry_after_failure_seconds: float = 2.0,
+    ) -> None:
         self._fetch = fetch
         self._min_refresh_seconds = min_refresh_seconds
+        self._retry_seconds = retry_after_failure_seconds
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at: float | None = None
+        self._attempted_at: float | None = None
+        self._last_attempt_failed = False
         self._lock = asyncio.Lock()
+
+    @property
+    def unavailable(self) -> bool:
+        """The last fetch failed: an unknown kid may be a good key we could not load."""
+        return self._last_attempt_failed
 
     async def key_for(self, kid: str) -> jwt.PyJWK | None:
         if kid not in self._keys and self._may_refresh():
@@ -67,18 +79,23 @@ class KeyRing:
         return self._keys.get(kid)
 
     def _may_refresh(self) -> bool:
-        if self._fetched_at is None:
+        if self._attempted_at is None:
             return True
-        return time.monotonic() - self._fetched_at >= self._min_refresh_seconds
+        # A failed fetch is retried soon, so keys arrive shortly after the issuer returns;
+        # a successful one rate-limits refreshes triggered by unknown kids.
+        wait = self._retry_seconds if self._last_attempt_failed else self._min_refresh_seconds
+        return time.monotonic() - self._attempted_at >= wait
 
     async def _refresh(self) -> None:
-        self._fetched_at = time.monotonic()
+        self._attempted_at = time.monotonic()
         try:
             document = await self._fetch()
             key_set = jwt.PyJWKSet.from_dict(dict(document))
         except (httpx.HTTPError, jwt.PyJWKSetError, ValueError) as exc:
             log.warning("jwks_refresh_failed", error=type(exc).__name__)
+            self._last_attempt_failed = True
             return
+        self._last_attempt_failed = False
         self._keys = {
             key.key_id: key
             for key in key_set.keys
@@ -116,6 +133,9 @@ class TokenVerifier:
             raise Unauthorized("is invalid")
         key = await self.keys.key_for(kid)
         if key is None:
+            if self.keys.unavailable:
+                # The token may be fine: we could not load the keys. Retry, don't discard it.
+                raise ServiceUnavailable("token keys")
             raise Unauthorized("is invalid")
         try:
             payload = jwt.decode(

@@ -54,13 +54,17 @@ async def page_body(
 
 
 async def single_body(
-    session: SessionDep, article: Article, claims: Claims | None, authors: DirectoryDep
+    session: SessionDep,
+    article: Article,
+    claims: Claims | None,
+    authors: DirectoryDep,
+    directory: Directory | None = None,
 ) -> dict[str, Any]:
     assert article.id is not None
     viewer = claims.user_id if claims else None
     tags = await store.tags_of(session, [article.id])
     favorited = await store.favorited_among(session, viewer, [article.id])
-    directory = await authors.lookup([article.author_id], viewer_id=viewer)
+    directory = await authors.lookup([article.author_id], viewer_id=viewer, known=directory)
     detail = article_detail(article, tags.get(article.id, []), bool(favorited), directory)
     return {"article": detail}
 
@@ -97,6 +101,11 @@ async def list_articles(
     directory = await authors.lookup(usernames=names, viewer_id=viewer) if names else None
     # Drafts are listed only for their author; the filters narrow from there.
     author_ids: list[int] | None = [viewer] if status == "draft" and viewer else None
+    if directory is not None and directory.unavailable:
+        # An unknown username could be a real one we failed to resolve: no empty answer.
+        unresolved = [name for name in names if directory.id_of(name) is None]
+        if unresolved:
+            raise APIError({"author": ["could not be resolved, try again shortly"]}, 503)
     if author:
         found = directory.id_of(author) if directory else None
         if found is None or (author_ids is not None and found not in author_ids):
@@ -132,6 +141,8 @@ async def feed(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     directory = await authors.lookup(viewer_id=claims.user_id)
+    if not directory.following_known:
+        raise APIError({"feed": ["is unavailable, try again shortly"]}, 503)
     query = store.ArticleQuery(author_ids=sorted(directory.following), limit=limit, offset=offset)
     articles, total = await store.list_articles(session, query)
     return await page_body(session, articles, total, claims, authors, directory)
@@ -165,7 +176,7 @@ async def create_article(
 ) -> JSONResponse:
     await limiter.charge("articles", claims.user_id)
     new = body.article
-    me = await authors.lookup([claims.user_id])
+    me = await authors.lookup([claims.user_id], viewer_id=claims.user_id)
     if claims.user_id not in me.authors:
         raise APIError({"author": ["could not be resolved, try again shortly"]}, 503)
     article = store.new_article(
@@ -178,7 +189,7 @@ async def create_article(
         status=new.status,
     )
     await store.insert_article(session, article, new.tagList)
-    return with_etag(await single_body(session, article, claims, authors), article, 201)
+    return with_etag(await single_body(session, article, claims, authors, me), article, 201)
 
 
 @router.put(
