@@ -46,3 +46,10 @@ fmt: install
 
 clean-data:
 	rm -rf .data
+
+# The speed of blog_service (issue 3): a private stack on free ports, 10,000 seeded articles,
+# three locust scenarios; writes bench/results.json and bench/results.md (see bench/README.md).
+# BENCH_ARGS passes options, e.g. `make bench BENCH_ARGS="--scenario list --duration 20"`.
+.PHONY: bench
+bench: install
+	@$(UV) run --frozen python -m bench.run $(BENCH_ARGS)
