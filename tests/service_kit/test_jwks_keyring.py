@@ -120,3 +120,16 @@ async def test_failed_fetch_is_retried_soon_not_after_the_full_interval(
         jwks_server.status = 200
         assert await ring.key_for("k1") is not None
         assert not ring.unavailable
+
+
+async def test_concurrent_first_requests_all_wait_for_the_one_fetch(
+    jwks_server: JWKSServer, tmp_path: Path
+) -> None:
+    import asyncio
+
+    jwks_server.document = _jwks(tmp_path, "k1")
+    async with httpx.AsyncClient() as client:
+        ring = KeyRing(remote_jwks(client, jwks_server.url))
+        keys = await asyncio.gather(*(ring.key_for("k1") for _ in range(16)))
+    assert all(key is not None for key in keys)
+    assert jwks_server.hits == 1

@@ -17,7 +17,8 @@ from service_kit.errors import APIError, Forbidden, NotFound
 
 
 def _state(name: str) -> object:
-    def get(request: Request) -> object:
+    # async: a plain function would be run in the threadpool on every request.
+    async def get(request: Request) -> object:
         return getattr(request.app.state, name)
 
     return Depends(get)

@@ -72,10 +72,13 @@ class KeyRing:
         return self._last_attempt_failed
 
     async def key_for(self, kid: str) -> jwt.PyJWK | None:
-        if kid not in self._keys and self._may_refresh():
-            async with self._lock:
-                if kid not in self._keys and self._may_refresh():
-                    await self._refresh()
+        if kid in self._keys:
+            return self._keys[kid]
+        # Unknown kid: wait for any fetch in flight (a fresh process sees many requests at
+        # once), then fetch ourselves if the rate limit allows.
+        async with self._lock:
+            if kid not in self._keys and self._may_refresh():
+                await self._refresh()
         return self._keys.get(kid)
 
     def _may_refresh(self) -> bool:
