@@ -62,7 +62,9 @@ class ObserveMiddleware:
             return
         request_id = incoming_request_id(scope)
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        # The service is bound per request: structlog's configuration is process-wide, and
+        # one process may host several apps (tests do).
+        structlog.contextvars.bind_contextvars(request_id=request_id, service=self.metrics.service)
         status = 500
         started = time.perf_counter()
 
