@@ -6,8 +6,7 @@ Each test runs on private embedded servers it may stop and freeze, never on shar
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from asgi_lifespan import LifespanManager
 from auth_service.cli import migrate
 from auth_service.main import create_app
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
+from service_kit.testing.http import timed, until_ok
 
 pytestmark = pytest.mark.chaos
 PASSWORD = "sturdy passphrase"
@@ -50,37 +50,20 @@ async def _login(client: httpx.AsyncClient, n: int) -> httpx.Response:
     return await client.post("/api/users/login", json=body)
 
 
-async def _timed(call: Awaitable[httpx.Response]) -> tuple[httpx.Response, float]:
-    started = time.monotonic()
-    response = await call
-    return response, time.monotonic() - started
-
-
-async def _until_ok(
-    make_call: Callable[[], Awaitable[httpx.Response]], seconds: float = 15
-) -> httpx.Response:
-    deadline = time.monotonic() + seconds
-    while True:
-        response = await make_call()
-        if response.status_code < 500 or time.monotonic() > deadline:
-            return response
-        await asyncio.sleep(0.2)
-
-
 async def test_postgres_stopped_gives_fast_503_then_recovers_without_restart(
     app_client: httpx.AsyncClient, disposable_postgres: EmbeddedPostgres
 ) -> None:
     assert (await _register(app_client, 1)).status_code == 201
     disposable_postgres.stop()
     for call in (_register(app_client, 2), app_client.get("/api/profiles/u1")):
-        response, elapsed = await _timed(call)
+        response, elapsed = await timed(call)
         assert response.status_code == 503
         assert elapsed < 2.0
         assert response.headers["Retry-After"]
     ready = await app_client.get("/readyz")
     assert ready.status_code == 503 and ready.json()["checks"]["postgres"] != "ok"
     disposable_postgres.start()
-    assert (await _until_ok(lambda: _register(app_client, 3))).status_code == 201
+    assert (await until_ok(lambda: _register(app_client, 3))).status_code == 201
     assert (await _login(app_client, 1)).status_code == 200
     assert (await _login(app_client, 3)).status_code == 200
     assert (await _login(app_client, 2)).status_code == 401  # refused write left nothing behind
@@ -93,13 +76,13 @@ async def test_postgres_frozen_gives_503_within_two_seconds_then_recovers(
     disposable_postgres.pause()
     try:
         for call in (app_client.get("/api/profiles/u1"), _register(app_client, 2)):
-            response, elapsed = await _timed(call)
+            response, elapsed = await timed(call)
             assert response.status_code == 503
             assert elapsed < 2.0
     finally:
         disposable_postgres.resume()
-    assert (await _until_ok(lambda: app_client.get("/api/profiles/u1"))).status_code == 200
-    assert (await _until_ok(lambda: _register(app_client, 3))).status_code == 201
+    assert (await until_ok(lambda: app_client.get("/api/profiles/u1"))).status_code == 200
+    assert (await until_ok(lambda: _register(app_client, 3))).status_code == 201
 
 
 async def test_acknowledged_writes_survive_a_postgres_restart_under_load(
@@ -123,7 +106,7 @@ async def test_acknowledged_writes_survive_a_postgres_restart_under_load(
 
     await asyncio.gather(writer(), chaos())
     assert acknowledged, "no write succeeded at all"
-    await _until_ok(lambda: app_client.get("/api/profiles/u100"))
+    await until_ok(lambda: app_client.get("/api/profiles/u100"))
     for n in acknowledged:
         profile = await app_client.get(f"/api/profiles/u{n}")
         assert profile.status_code == 200, f"acknowledged user u{n} is missing"
@@ -135,10 +118,10 @@ async def test_redis_stopped_keeps_token_checks_and_fails_sessions_closed(
     user = (await _register(app_client, 1)).json()["user"]
     headers = {"Authorization": f"Token {user['token']}"}
     disposable_redis.stop()
-    me, elapsed = await _timed(app_client.get("/api/user", headers=headers))
+    me, elapsed = await timed(app_client.get("/api/user", headers=headers))
     assert me.status_code == 200 and elapsed < 2.0
     assert (await app_client.get("/api/profiles/u1", headers=headers)).status_code == 200
-    login, elapsed = await _timed(_login(app_client, 1))
+    login, elapsed = await timed(_login(app_client, 1))
     assert login.status_code == 503 and elapsed < 2.0
     assert login.json() == {"errors": {"cache": ["is unavailable, try again shortly"]}}
     refresh = await app_client.post(
@@ -147,5 +130,5 @@ async def test_redis_stopped_keeps_token_checks_and_fails_sessions_closed(
     assert refresh.status_code == 503
     assert (await _register(app_client, 2)).status_code == 503
     disposable_redis.start()
-    assert (await _until_ok(lambda: _login(app_client, 1))).status_code == 200
+    assert (await until_ok(lambda: _login(app_client, 1))).status_code == 200
     assert (await _login(app_client, 2)).status_code == 401  # the refused registration left no user

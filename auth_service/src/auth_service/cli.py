@@ -6,24 +6,14 @@ import argparse
 import asyncio
 import sys
 
-from alembic import command
-from alembic.config import Config
-
 from auth_service import crud
 from auth_service.config import AuthSettings
 from service_kit.db import create_engine, session_factory
-
-
-def alembic_config(database_url: str) -> Config:
-    # Migrations ship inside the package, so an installed image can run them too.
-    config = Config()
-    config.set_main_option("script_location", "auth_service:migrations")
-    config.attributes["database_url"] = database_url
-    return config
+from service_kit.migrations import upgrade
 
 
 def migrate(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    upgrade("auth_service", database_url, revision)
 
 
 async def change_role(settings: AuthSettings, email: str, role: str) -> bool:

@@ -5,21 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from alembic import command
-from alembic.config import Config
-
 from blog_service.config import BlogSettings
-
-
-def alembic_config(database_url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", "blog_service:migrations")
-    config.attributes["database_url"] = database_url
-    return config
+from service_kit.migrations import upgrade
 
 
 def migrate(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+    upgrade("blog_service", database_url, revision)
 
 
 def main(argv: list[str] | None = None) -> int:

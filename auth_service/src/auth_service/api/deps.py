@@ -13,25 +13,17 @@ from auth_service.profiles import ProfileCache
 from auth_service.sessions import RefreshTokens
 from auth_service.throttle import LoginThrottle
 from auth_service.tokens import TokenIssuer
+from service_kit.app import app_state
 from service_kit.auth import OptionalClaims, RequiredClaims, Revocations
 from service_kit.db import SessionDep
 from service_kit.errors import NotFound, Unauthorized
 
-
-def _state(name: str) -> object:
-    # async: a plain function would be run in the threadpool on every request.
-    async def get(request: Request) -> object:
-        return getattr(request.app.state, name)
-
-    return Depends(get)
-
-
-IssuerDep = Annotated[TokenIssuer, _state("token_issuer")]
-HashingDep = Annotated[PasswordHashing, _state("password_hashing")]
-RefreshTokensDep = Annotated[RefreshTokens, _state("refresh_tokens")]
-ThrottleDep = Annotated[LoginThrottle, _state("login_throttle")]
-ProfileCacheDep = Annotated[ProfileCache, _state("profile_cache")]
-RevocationsDep = Annotated[Revocations, _state("revocations")]
+IssuerDep = Annotated[TokenIssuer, app_state("token_issuer")]
+HashingDep = Annotated[PasswordHashing, app_state("password_hashing")]
+RefreshTokensDep = Annotated[RefreshTokens, app_state("refresh_tokens")]
+ThrottleDep = Annotated[LoginThrottle, app_state("login_throttle")]
+ProfileCacheDep = Annotated[ProfileCache, app_state("profile_cache")]
+RevocationsDep = Annotated[Revocations, app_state("revocations")]
 
 
 async def current_user(claims: RequiredClaims, session: SessionDep) -> User:

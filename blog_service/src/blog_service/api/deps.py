@@ -4,28 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path
 
 from blog_service import store
 from blog_service.authors import AuthorDirectory
 from blog_service.models import Article
 from blog_service.ratelimit import WriteLimiter
 from blog_service.views import etag
+from service_kit.app import app_state
 from service_kit.auth import Claims, OptionalClaims, RequiredClaims
 from service_kit.db import SessionDep
 from service_kit.errors import APIError, Forbidden, NotFound
 
-
-def _state(name: str) -> object:
-    # async: a plain function would be run in the threadpool on every request.
-    async def get(request: Request) -> object:
-        return getattr(request.app.state, name)
-
-    return Depends(get)
-
-
-DirectoryDep = Annotated[AuthorDirectory, _state("authors")]
-LimiterDep = Annotated[WriteLimiter, _state("write_limiter")]
+DirectoryDep = Annotated[AuthorDirectory, app_state("authors")]
+LimiterDep = Annotated[WriteLimiter, app_state("write_limiter")]
 SlugPath = Annotated[str, Path(max_length=200)]
 
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 
 from service_kit.auth import Revocations
 from service_kit.db import create_engine, ping, session_factory
@@ -62,3 +62,13 @@ async def data_stores(app: FastAPI, settings: ServiceSettings) -> AsyncIterator[
     finally:
         await redis.aclose()
         await engine.dispose()
+
+
+def app_state(name: str) -> Any:
+    """A dependency on an object the lifespan put on ``app.state`` (use in ``Annotated``)."""
+
+    # async: a plain function would be run in the threadpool on every request.
+    async def get(request: Request) -> object:
+        return getattr(request.app.state, name)
+
+    return Depends(get)
