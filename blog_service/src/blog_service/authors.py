@@ -17,6 +17,8 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from service_kit.errors import APIError
+
 log = structlog.get_logger(__name__)
 
 
@@ -50,6 +52,13 @@ class Directory:
 
     def id_of(self, username: str) -> int | None:
         return self.ids_by_username.get(username.lower())
+
+    def require(self, author_id: int) -> Author:
+        """The author a write must name; without auth_service we cannot, so 503."""
+        author = self.authors.get(author_id)
+        if author is None:
+            raise APIError({"author": ["could not be resolved, try again shortly"]}, 503)
+        return author
 
     def add(self, author: Author) -> None:
         self.authors[author.id] = author

@@ -177,11 +177,9 @@ async def create_article(
     await limiter.charge("articles", claims.user_id)
     new = body.article
     me = await authors.lookup([claims.user_id], viewer_id=claims.user_id)
-    if claims.user_id not in me.authors:
-        raise APIError({"author": ["could not be resolved, try again shortly"]}, 503)
     article = store.new_article(
         author_id=claims.user_id,
-        author_username=me.authors[claims.user_id].username,
+        author_username=me.require(claims.user_id).username,
         slug=await store.unique_slug(session, new.title),
         title=new.title,
         description=new.description,

@@ -18,7 +18,7 @@ from blog_service.schemas import (
 from blog_service.views import comment_body
 from service_kit.auth import OptionalClaims, RequiredClaims
 from service_kit.db import SessionDep
-from service_kit.errors import APIError, Forbidden, NotFound, error_responses
+from service_kit.errors import Forbidden, NotFound, error_responses
 
 router = APIRouter(prefix="/api/articles/{slug}/comments", tags=["Comments"])
 CommentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -63,12 +63,10 @@ async def add_comment(
     assert article.id is not None
     await limiter.charge("comments", claims.user_id)
     directory = await authors.lookup([claims.user_id], viewer_id=claims.user_id)
-    if claims.user_id not in directory.authors:
-        raise APIError({"author": ["could not be resolved, try again shortly"]}, 503)
     comment = Comment(
         article_id=article.id,
         author_id=claims.user_id,
-        author_username=directory.authors[claims.user_id].username,
+        author_username=directory.require(claims.user_id).username,
         body=body.comment.body,
     )
     session.add(comment)
