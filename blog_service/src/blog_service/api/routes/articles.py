@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from blog_service import store
@@ -32,6 +33,24 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Filter = Annotated[CleanStr | None, Query(max_length=200)]
 
 
+async def decorate(
+    session: SessionDep,
+    articles: list[Article],
+    claims: Claims | None,
+    authors: DirectoryDep,
+    directory: Directory | None = None,
+) -> tuple[dict[int, list[str]], set[int], Directory]:
+    """What every shown article needs besides its row: tags, the viewer's favorites, authors."""
+    ids = [a.id for a in articles if a.id is not None]
+    viewer = claims.user_id if claims else None
+    tags = await store.tags_of(session, ids)
+    favorites = await store.favorited_among(session, viewer, ids)
+    directory = await authors.lookup(
+        [a.author_id for a in articles], viewer_id=viewer, known=directory
+    )
+    return tags, favorites, directory
+
+
 async def page_body(
     session: SessionDep,
     articles: list[Article],
@@ -40,13 +59,7 @@ async def page_body(
     authors: DirectoryDep,
     directory: Directory | None = None,
 ) -> dict[str, Any]:
-    ids = [a.id for a in articles if a.id is not None]
-    viewer = claims.user_id if claims else None
-    tags = await store.tags_of(session, ids)
-    favorites = await store.favorited_among(session, viewer, ids)
-    directory = await authors.lookup(
-        [a.author_id for a in articles], viewer_id=viewer, known=directory
-    )
+    tags, favorites, directory = await decorate(session, articles, claims, authors, directory)
     items = [
         article_summary(a, tags.get(a.id or 0, []), a.id in favorites, directory) for a in articles
     ]
@@ -60,18 +73,12 @@ async def single_body(
     authors: DirectoryDep,
     directory: Directory | None = None,
 ) -> dict[str, Any]:
-    assert article.id is not None
-    viewer = claims.user_id if claims else None
-    tags = await store.tags_of(session, [article.id])
-    favorited = await store.favorited_among(session, viewer, [article.id])
-    directory = await authors.lookup([article.author_id], viewer_id=viewer, known=directory)
-    detail = article_detail(article, tags.get(article.id, []), bool(favorited), directory)
-    return {"article": detail}
+    tags, favorites, directory = await decorate(session, [article], claims, authors, directory)
+    key = article.id or 0
+    return {"article": article_detail(article, tags.get(key, []), key in favorites, directory)}
 
 
 def with_etag(body: dict[str, Any], article: Article, status_code: int = 200) -> JSONResponse:
-    from fastapi.encoders import jsonable_encoder
-
     content = jsonable_encoder(SingleArticleResponse.model_validate(body))
     return JSONResponse(content, status_code=status_code, headers={"ETag": etag(article)})
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from blog_service import store
 from blog_service.api.deps import DirectoryDep
+from blog_service.api.routes.articles import decorate
 from blog_service.atom import ATOM_MEDIA_TYPE, AtomEntry, render_feed
 from blog_service.config import BlogSettings
 from blog_service.rendering import plain_text
@@ -42,9 +43,7 @@ async def articles_feed(
         author_ids = [found] if found is not None else []
     query = store.ArticleQuery(tag=tag, author_ids=author_ids, limit=FEED_SIZE)
     articles, _ = await store.list_articles(session, query, with_body=True)
-    ids = [a.id for a in articles if a.id is not None]
-    tags = await store.tags_of(session, ids)
-    directory = await authors.lookup([a.author_id for a in articles])
+    tags, _, directory = await decorate(session, articles, None, authors)
     entries = [
         AtomEntry(
             slug=a.slug,
