@@ -1,0 +1,1 @@
+"""The portal: the Reflex web app for readers and writers."""
