@@ -1,7 +1,8 @@
 """Queries on articles, tags and favorites. Helpers only ``flush()``; the request commits.
 
-A page of articles costs a fixed number of statements whatever its size: the page, the
-count, the tags of the page, and the viewer's favorites among them.
+Reads are single statements returning plain rows (no ORM objects): a page of articles,
+its total, each article's tags and the viewer's favorites come back in one round trip,
+whatever the page size. Writes load the ORM ``Article`` (``article_by_slug``).
 """
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import Select, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, Label, Row, delete, func, literal, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute, defer
+from sqlalchemy.orm import InstrumentedAttribute, defer
 from sqlmodel import col
 
 from blog_service.models import Article, ArticleTag, Favorite, Tag, utcnow
 from blog_service.rendering import render_markdown
 
 SLUG_MAX = 120
+
+# A row of plain columns from the read queries below (attribute access by column name).
+ArticleRow: TypeAlias = Row[*tuple[Any, ...]]
 
 
 def slugify(title: str) -> str:
@@ -117,15 +121,13 @@ async def set_tags(session: AsyncSession, article: Article, names: Sequence[str]
     await session.flush()
 
 
-def _attribute(name: str) -> QueryableAttribute[Any]:
-    attribute: QueryableAttribute[Any] = getattr(Article, name)
+def _attribute(name: str) -> InstrumentedAttribute[Any]:
+    attribute: InstrumentedAttribute[Any] = getattr(Article, name)
     return attribute
 
 
 # The search vector is only ever used inside SQL; loading it would double each row's size.
 WITHOUT_SEARCH = defer(_attribute("search"))
-# Lists show no body: leave the two largest columns in the database.
-SUMMARY_ONLY = (WITHOUT_SEARCH, defer(_attribute("body")), defer(_attribute("body_html")))
 
 
 async def article_by_slug(session: AsyncSession, slug: str) -> Article | None:
@@ -135,44 +137,99 @@ async def article_by_slug(session: AsyncSession, slug: str) -> Article | None:
     return result.scalar_one_or_none()
 
 
-def _filtered(query: ArticleQuery) -> Select[Article]:
-    statement = select(Article).where(col(Article.status) == query.status)
+def _conditions(query: ArticleQuery) -> list[ColumnElement[bool]]:
+    conditions = [col(Article.status) == query.status]
     if query.author_ids is not None:
-        statement = statement.where(col(Article.author_id).in_(list(query.author_ids)))
+        conditions.append(col(Article.author_id).in_(list(query.author_ids)))
     if query.tag is not None:
         tagged = (
             select(col(ArticleTag.article_id))
             .join(Tag, col(Tag.id) == col(ArticleTag.tag_id))
             .where(col(Tag.name) == query.tag)
         )
-        statement = statement.where(col(Article.id).in_(tagged))
+        conditions.append(col(Article.id).in_(tagged))
     if query.favorited_by is not None:
         favorites = select(col(Favorite.article_id)).where(
             col(Favorite.user_id) == query.favorited_by
         )
-        statement = statement.where(col(Article.id).in_(favorites))
+        conditions.append(col(Article.id).in_(favorites))
     if query.search is not None:
-        statement = statement.where(
+        conditions.append(
             col(Article.search).op("@@")(func.websearch_to_tsquery("english", query.search))
         )
-    return statement
+    return conditions
 
 
-async def list_articles(
-    session: AsyncSession, query: ArticleQuery, *, with_body: bool = False
-) -> tuple[list[Article], int]:
-    statement = _filtered(query)
-    total = await session.scalar(select(func.count()).select_from(statement.subquery()))
+SUMMARY_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = tuple(
+    _attribute(name)
+    for name in (
+        "id", "slug", "title", "description", "created_at", "updated_at", "favorites_count",
+        "author_id", "author_username", "status", "published_at", "version",
+    )
+)  # fmt: skip
+DETAIL_COLUMNS = (*SUMMARY_COLUMNS, _attribute("body"), _attribute("body_html"))
+
+
+def _tag_list() -> Label[Any]:
+    """The article's tag names in their stored order, as one array column (NULL: none)."""
+    names = (
+        select(func.array_agg(aggregate_order_by(col(Tag.name), col(ArticleTag.position))))
+        .join(ArticleTag, col(ArticleTag.tag_id) == col(Tag.id))
+        .where(col(ArticleTag.article_id) == col(Article.id))
+        .scalar_subquery()
+    )
+    return names.label("tag_list")
+
+
+def _favorited(viewer_id: int | None) -> Label[bool]:
+    if viewer_id is None:
+        return literal(False).label("favorited")
+    mine = select(col(Favorite.article_id)).where(
+        col(Favorite.article_id) == col(Article.id), col(Favorite.user_id) == viewer_id
+    )
+    return mine.exists().label("favorited")
+
+
+async def list_page(
+    session: AsyncSession,
+    query: ArticleQuery,
+    *,
+    viewer_id: int | None = None,
+    with_body: bool = False,
+) -> tuple[list[ArticleRow], int]:
+    """One page of articles, each with its tags and whether the viewer favorited it, and
+    the total: one statement, whatever the page size."""
+    conditions = _conditions(query)
+    # Not correlated with the outer query: PostgreSQL counts once, as an InitPlan.
+    total = (
+        select(func.count()).select_from(Article).where(*conditions).correlate(None)
+    ).scalar_subquery()
+    columns = DETAIL_COLUMNS if with_body else SUMMARY_COLUMNS
+    statement = select(*columns, _tag_list(), _favorited(viewer_id), total.label("total")).where(
+        *conditions
+    )
     if query.search is not None:
         rank = func.ts_rank(col(Article.search), func.websearch_to_tsquery("english", query.search))
         statement = statement.order_by(rank.desc())
     statement = statement.order_by(col(Article.created_at).desc(), col(Article.id).desc())
-    page = await session.execute(
-        statement.options(*(() if with_body else SUMMARY_ONLY), WITHOUT_SEARCH)
-        .limit(query.limit)
-        .offset(query.offset)
+    rows = list((await session.execute(statement.limit(query.limit).offset(query.offset))).all())
+    if rows:
+        return rows, int(rows[0].total)
+    if query.offset == 0:
+        return rows, 0
+    # Past the end: the page is empty but the total is still asked for.
+    counted = await session.scalar(select(func.count()).select_from(Article).where(*conditions))
+    return rows, int(counted or 0)
+
+
+async def article_for_reading(
+    session: AsyncSession, slug: str, viewer_id: int | None
+) -> ArticleRow | None:
+    """The article with its tags and the viewer's favorite, in one statement."""
+    statement = select(*DETAIL_COLUMNS, _tag_list(), _favorited(viewer_id)).where(
+        col(Article.slug) == slug
     )
-    return list(page.scalars()), int(total or 0)
+    return (await session.execute(statement)).first()
 
 
 async def tags_of(session: AsyncSession, article_ids: Sequence[int]) -> dict[int, list[str]]:

@@ -6,14 +6,15 @@ from typing import Any
 
 from blog_service.authors import Directory
 from blog_service.models import Article, Comment
+from blog_service.store import ArticleRow
 
 
-def etag(article: Article) -> str:
+def etag(article: Article | ArticleRow) -> str:
     return f'"{article.id}-{article.version}"'
 
 
 def article_summary(
-    article: Article, tags: list[str], favorited: bool, directory: Directory
+    article: Article | ArticleRow, tags: list[str], favorited: bool, directory: Directory
 ) -> dict[str, Any]:
     return {
         "slug": article.slug,
@@ -31,7 +32,7 @@ def article_summary(
 
 
 def article_detail(
-    article: Article, tags: list[str], favorited: bool, directory: Directory
+    article: Article | ArticleRow, tags: list[str], favorited: bool, directory: Directory
 ) -> dict[str, Any]:
     summary = article_summary(article, tags, favorited, directory)
     return {**summary, "body": article.body, "bodyHtml": article.body_html}

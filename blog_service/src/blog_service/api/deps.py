@@ -10,6 +10,7 @@ from blog_service import store
 from blog_service.authors import AuthorDirectory
 from blog_service.models import Article
 from blog_service.ratelimit import WriteLimiter
+from blog_service.store import ArticleRow
 from blog_service.views import etag
 from service_kit.app import app_state
 from service_kit.auth import Claims, OptionalClaims, RequiredClaims
@@ -21,7 +22,7 @@ LimiterDep = Annotated[WriteLimiter, app_state("write_limiter")]
 SlugPath = Annotated[str, Path(max_length=200)]
 
 
-def can_see(article: Article, claims: Claims | None) -> bool:
+def can_see(article: Article | ArticleRow, claims: Claims | None) -> bool:
     return article.status == "published" or (
         claims is not None and claims.user_id == article.author_id
     )

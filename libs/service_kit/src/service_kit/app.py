@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 
 from service_kit.auth import Revocations
-from service_kit.db import create_engine, ping, session_factory
+from service_kit.db import create_engine, ping, read_session_factory, session_factory
 from service_kit.errors import install_error_handlers
 from service_kit.health import health_router
 from service_kit.logs import configure_logging
@@ -54,6 +54,7 @@ async def data_stores(app: FastAPI, settings: ServiceSettings) -> AsyncIterator[
     redis = create_redis(settings)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.read_sessions = read_session_factory(engine)
     app.state.redis = redis
     app.state.revocations = Revocations(redis)
     app.state.readiness_checks = {"postgres": lambda: ping(engine), "redis": redis.ping}

@@ -5,11 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
 
 from blog_service import store
-from blog_service.api.deps import DirectoryDep, EditableArticle, LimiterDep, VisibleArticle
+from blog_service.api.deps import (
+    DirectoryDep,
+    EditableArticle,
+    LimiterDep,
+    SlugPath,
+    VisibleArticle,
+    can_see,
+)
 from blog_service.authors import Directory
 from blog_service.models import Article, ModerationEntry, utcnow
 from blog_service.rendering import render_markdown
@@ -20,10 +25,11 @@ from blog_service.schemas import (
     Status,
     UpdateArticleRequest,
 )
+from blog_service.store import ArticleRow
 from blog_service.views import article_detail, article_summary, etag
 from service_kit.auth import Claims, OptionalClaims, RequiredClaims
-from service_kit.db import SessionDep
-from service_kit.errors import APIError, Forbidden, Unauthorized, error_responses
+from service_kit.db import ReadSessionDep, SessionDep
+from service_kit.errors import APIError, Forbidden, NotFound, Unauthorized, error_responses
 from service_kit.schemas import CleanStr
 
 router = APIRouter(prefix="/api/articles", tags=["Articles"])
@@ -52,17 +58,16 @@ async def decorate(
 
 
 async def page_body(
-    session: SessionDep,
-    articles: list[Article],
+    rows: list[ArticleRow],
     total: int,
     claims: Claims | None,
     authors: DirectoryDep,
     directory: Directory | None = None,
 ) -> dict[str, Any]:
-    tags, favorites, directory = await decorate(session, articles, claims, authors, directory)
-    items = [
-        article_summary(a, tags.get(a.id or 0, []), a.id in favorites, directory) for a in articles
-    ]
+    """A list answer from ``store.list_page`` rows (which carry tags and favorited)."""
+    viewer = claims.user_id if claims else None
+    directory = await authors.lookup([r.author_id for r in rows], viewer_id=viewer, known=directory)
+    items = [article_summary(r, r.tag_list or [], r.favorited, directory) for r in rows]
     return {"articles": items, "articlesCount": total}
 
 
@@ -78,9 +83,17 @@ async def single_body(
     return {"article": article_detail(article, tags.get(key, []), key in favorites, directory)}
 
 
-def with_etag(body: dict[str, Any], article: Article, status_code: int = 200) -> JSONResponse:
-    content = jsonable_encoder(SingleArticleResponse.model_validate(body))
-    return JSONResponse(content, status_code=status_code, headers={"ETag": etag(article)})
+def with_etag(
+    body: dict[str, Any], article: Article | ArticleRow, status_code: int = 200
+) -> Response:
+    # Validated once and serialised by pydantic in one step (no second encoding pass).
+    content = SingleArticleResponse.model_validate(body).model_dump_json()
+    return Response(
+        content,
+        status_code=status_code,
+        media_type="application/json",
+        headers={"ETag": etag(article)},
+    )
 
 
 @router.get(
@@ -90,7 +103,7 @@ def with_etag(body: dict[str, Any], article: Article, status_code: int = 200) ->
     summary="List articles, newest first (or by relevance with q)",
 )
 async def list_articles(
-    session: SessionDep,
+    session: ReadSessionDep,
     claims: OptionalClaims,
     authors: DirectoryDep,
     tag: Filter = None,
@@ -130,8 +143,8 @@ async def list_articles(
         limit=limit,
         offset=offset,
     )
-    articles, total = await store.list_articles(session, query)
-    return await page_body(session, articles, total, claims, authors, directory)
+    rows, total = await store.list_page(session, query, viewer_id=viewer)
+    return await page_body(rows, total, claims, authors, directory)
 
 
 @router.get(
@@ -141,7 +154,7 @@ async def list_articles(
     summary="Articles by the users you follow, newest first",
 )
 async def feed(
-    session: SessionDep,
+    session: ReadSessionDep,
     claims: RequiredClaims,
     authors: DirectoryDep,
     limit: Limit = 20,
@@ -151,8 +164,8 @@ async def feed(
     if not directory.following_known:
         raise APIError({"feed": ["is unavailable, try again shortly"]}, 503)
     query = store.ArticleQuery(author_ids=sorted(directory.following), limit=limit, offset=offset)
-    articles, total = await store.list_articles(session, query)
-    return await page_body(session, articles, total, claims, authors, directory)
+    rows, total = await store.list_page(session, query, viewer_id=claims.user_id)
+    return await page_body(rows, total, claims, authors, directory)
 
 
 @router.get(
@@ -162,9 +175,15 @@ async def feed(
     summary="Get an article (with an ETag for conditional updates)",
 )
 async def get_article(
-    article: VisibleArticle, session: SessionDep, claims: OptionalClaims, authors: DirectoryDep
-) -> JSONResponse:
-    return with_etag(await single_body(session, article, claims, authors), article)
+    slug: SlugPath, session: ReadSessionDep, claims: OptionalClaims, authors: DirectoryDep
+) -> Response:
+    viewer = claims.user_id if claims else None
+    row = await store.article_for_reading(session, slug, viewer)
+    if row is None or not can_see(row, claims):
+        raise NotFound("article")
+    directory = await authors.lookup([row.author_id], viewer_id=viewer)
+    detail = article_detail(row, row.tag_list or [], row.favorited, directory)
+    return with_etag({"article": detail}, row)
 
 
 @router.post(
@@ -180,7 +199,7 @@ async def create_article(
     claims: RequiredClaims,
     authors: DirectoryDep,
     limiter: LimiterDep,
-) -> JSONResponse:
+) -> Response:
     await limiter.charge("articles", claims.user_id)
     new = body.article
     me = await authors.lookup([claims.user_id], viewer_id=claims.user_id)
@@ -209,7 +228,7 @@ async def update_article(
     session: SessionDep,
     claims: RequiredClaims,
     authors: DirectoryDep,
-) -> JSONResponse:
+) -> Response:
     if article.author_id != claims.user_id:
         raise Forbidden("article")  # moderation removes; it never rewrites someone's words
     changes = body.article.model_dump(exclude_unset=True)

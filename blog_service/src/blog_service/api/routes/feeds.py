@@ -9,11 +9,10 @@ from fastapi import APIRouter, Query, Request, Response
 
 from blog_service import store
 from blog_service.api.deps import DirectoryDep
-from blog_service.api.routes.articles import decorate
 from blog_service.atom import ATOM_MEDIA_TYPE, AtomEntry, render_feed
 from blog_service.config import BlogSettings
 from blog_service.rendering import plain_text
-from service_kit.db import SessionDep
+from service_kit.db import ReadSessionDep
 from service_kit.errors import error_responses
 from service_kit.schemas import CleanStr
 
@@ -30,7 +29,7 @@ Filter = Annotated[CleanStr | None, Query(max_length=200)]
 )
 async def articles_feed(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     authors: DirectoryDep,
     tag: Filter = None,
     author: Filter = None,
@@ -42,8 +41,8 @@ async def articles_feed(
         found = (await authors.lookup(usernames=[author])).id_of(author)
         author_ids = [found] if found is not None else []
     query = store.ArticleQuery(tag=tag, author_ids=author_ids, limit=FEED_SIZE)
-    articles, _ = await store.list_articles(session, query, with_body=True)
-    tags, _, directory = await decorate(session, articles, None, authors)
+    rows, _ = await store.list_page(session, query, with_body=True)
+    directory = await authors.lookup([r.author_id for r in rows])
     entries = [
         AtomEntry(
             slug=a.slug,
@@ -53,9 +52,9 @@ async def articles_feed(
             author_name=directory.profile(a.author_id, a.author_username)["username"],
             published=a.published_at or a.created_at,
             updated=a.updated_at,
-            tags=tags.get(a.id or 0, []),
+            tags=a.tag_list or [],
         )
-        for a in articles
+        for a in rows
     ]
     filters = {key: value for key, value in (("tag", tag), ("author", author)) if value}
     self_url = f"{site}/api/feeds/articles.atom" + (f"?{urlencode(filters)}" if filters else "")
