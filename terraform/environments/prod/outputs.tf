@@ -1,0 +1,44 @@
+output "cluster_name" {
+  description = "EKS cluster name."
+  value       = module.cluster.cluster_name
+}
+
+output "kubeconfig_command" {
+  description = "Command that writes a kubeconfig entry for this cluster."
+  value       = "aws eks update-kubeconfig --region ${var.region} --name ${module.cluster.cluster_name}"
+}
+
+output "portal_role_arn" {
+  description = "IAM role of ServiceAccount blog/portal (Pod Identity: Cost Explorer read, Trivy reports read)."
+  value       = module.cluster.portal_role_arn
+}
+
+output "external_secrets_role_arn" {
+  description = "IAM role of ServiceAccount external-secrets/external-secrets (Secrets Manager read under blog-platform/prod/)."
+  value       = module.cluster.external_secrets_role_arn
+}
+
+output "aws_lb_controller_role_arn" {
+  description = "IAM role of ServiceAccount kube-system/aws-load-balancer-controller."
+  value       = module.cluster.aws_lb_controller_role_arn
+}
+
+output "rds_endpoint" {
+  description = "RDS PostgreSQL endpoint, host:port (TLS required)."
+  value       = module.rds.db_instance_endpoint
+}
+
+output "rds_master_secret_arn" {
+  description = "Secrets Manager secret RDS keeps the master credentials in (External Secrets reads it)."
+  value       = module.rds.db_instance_master_user_secret_arn
+}
+
+output "elasticache_endpoint" {
+  description = "ElastiCache Redis primary endpoint address (TLS: use rediss://)."
+  value       = module.elasticache.replication_group_primary_endpoint_address
+}
+
+output "argocd_root_path" {
+  description = "Repository path the Argo CD root Application syncs."
+  value       = module.argocd.root_application_path
+}
