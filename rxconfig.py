@@ -12,4 +12,7 @@ config = rx.Config(
     disable_plugins=[SitemapPlugin],
     # One process holds the sessions' state in memory (see docs/adr/0011-portal-sessions.md).
     state_manager_mode=StateManagerMode.MEMORY,
+    # HTML must stay uncompressed for the CSP middleware to hash its inline scripts.
+    frontend_compression_formats=[],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="green", radius="medium"))],
 )

@@ -1,12 +1,37 @@
-"""Builds the Reflex app; every page registers itself from `portal.pages`."""
+"""Builds the Reflex app: the pages, their on-load events, and the security headers."""
+
+from __future__ import annotations
 
 import reflex as rx
 
+from portal.csp import ContentSecurityPolicy
+from portal.pages.account import settings, sign_in, sign_up
+from portal.pages.article import article
+from portal.pages.editor import editor
+from portal.pages.home import index
+from portal.pages.lists import drafts, profile, search
+from portal.state.account import SettingsState
+from portal.state.article import ArticleState
+from portal.state.editor import EditorState
+from portal.state.home import HomeState
+from portal.state.lists import DraftsState, ProfileState, SearchState
+from portal.state.session import SessionState
 
-def index() -> rx.Component:
-    heading: rx.Component = rx.heading("Conduit", id="home-title")
-    return heading
+app = rx.App(api_transformer=ContentSecurityPolicy)
 
-
-app = rx.App()
-app.add_page(index, route="/")
+# (route, page, title, the page's own on-load event); every page first restores the session.
+PAGES = [
+    ("/", index, "Home", HomeState.load),
+    ("/article/[slug]", article, "Article", ArticleState.load),
+    ("/editor", editor, "New article", EditorState.load),
+    ("/editor/[slug]", editor, "Edit article", EditorState.load),
+    ("/login", sign_in, "Sign in", None),
+    ("/register", sign_up, "Sign up", None),
+    ("/settings", settings, "Settings", SettingsState.load),
+    ("/profile/[name]", profile, "Profile", ProfileState.load),
+    ("/search", search, "Search", SearchState.load),
+    ("/drafts", drafts, "Drafts", DraftsState.load),
+]
+for route, component, title, load in PAGES:
+    events = [SessionState.restore, load] if load is not None else [SessionState.restore]
+    app.add_page(component, route=route, title=f"{title} · conduit", on_load=events)

@@ -1,0 +1,1 @@
+"""One module per page; `portal.portal` registers them."""

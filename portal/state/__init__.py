@@ -1,0 +1,1 @@
+"""Reflex state: one session state, one substate per page."""
