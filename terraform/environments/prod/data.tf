@@ -56,6 +56,7 @@ module "rds" {
   copy_tags_to_snapshot               = true
   auto_minor_version_upgrade          = true
 
+  create_db_option_group = false
   parameters = [
     {
       name  = "rds.force_ssl"
