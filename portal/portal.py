@@ -17,7 +17,11 @@ from portal.state.home import HomeState
 from portal.state.lists import DraftsState, ProfileState, SearchState
 from portal.state.session import SessionState
 
-app = rx.App(api_transformer=ContentSecurityPolicy)
+app = rx.App(
+    api_transformer=ContentSecurityPolicy,
+    # No favicon file to fetch (a 404 in every console otherwise).
+    head_components=[rx.el.link(rel="icon", href="data:,")],
+)
 
 # (route, page, title, the page's own on-load event); every page first restores the session.
 PAGES = [

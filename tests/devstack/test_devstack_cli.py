@@ -61,8 +61,10 @@ def test_from_env_rejects_port_that_is_not_a_port(tmp_path: Path, value: str) ->
         StackConfig.from_env(tmp_path, {"DEVSTACK_PG_PORT": value})
 
 
-def test_process_table_runs_auth_and_blog_with_their_settings_and_edge_last(tmp_path: Path) -> None:
-    auth, blog, edge = process_table(StackConfig(root=tmp_path), SERVERS)
+def test_process_table_runs_auth_blog_and_portal_with_their_settings_and_edge_last(
+    tmp_path: Path,
+) -> None:
+    auth, blog, portal, edge = process_table(StackConfig(root=tmp_path), SERVERS)
 
     assert auth.name == "auth"
     assert auth.command == (
@@ -91,7 +93,26 @@ def test_process_table_runs_auth_and_blog_with_their_settings_and_edge_last(tmp_
         *("-m", "devstack", "edge", "--port", "8080"),
         *("--upstream", "auth-service=http://127.0.0.1:8001"),
         *("--upstream", "blog-service=http://127.0.0.1:8002"),
+        *("--upstream", "portal=http://127.0.0.1:3000"),
     )
+    assert portal.command == (
+        sys.executable,
+        *("-m", "granian", "--interface", "asgi", "--factory"),
+        *("--host", "127.0.0.1", "--port", "3000", "--workers", "1", "portal.asgi:create_app"),
+    )
+    assert portal.build == (
+        sys.executable,
+        *("-m", "reflex", "export", "--frontend-only", "--no-zip", "--loglevel", "warning"),
+    )
+    assert portal.ready_url == "http://127.0.0.1:3000/ping"
+    assert portal.env["PORTAL_AUTH_URL"] == "http://127.0.0.1:8001"
+    assert portal.env["PORTAL_BLOG_URL"] == "http://127.0.0.1:8002"
+    assert portal.env["REFLEX_API_URL"] == "http://localhost:3000"
+    assert portal.env["REFLEX_USE_SYSTEM_BUN"] == "1"
+    assert portal.env["NPM_CONFIG_REGISTRY"] == "https://registry.npmjs.org"
+    assert portal.env["PATH"].split(os.pathsep)[0] == str(tmp_path / "node_modules" / ".bin")
+    assert portal.migrate is None
+    assert portal.database is None
     assert edge.ready_url == "http://127.0.0.1:8080/.well-known/jwks.json"
     assert PUBLIC_URL == "http://localhost:8080"
 

@@ -21,7 +21,8 @@ from devstack._proc import port_in_use
 from devstack.databases import display_url, ensure_database, with_database, with_redis_db
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from devstack.keys import ensure_signing_key
-from devstack.routes import AUTH_SERVICE, BLOG_SERVICE
+from devstack.portal import portal_process
+from devstack.routes import AUTH_SERVICE, BLOG_SERVICE, PORTAL
 from devstack.supervisor import ServiceProcess, supervise
 
 __all__ = [
@@ -163,7 +164,10 @@ def process_table(config: StackConfig, servers: Servers) -> list[ServiceProcess]
         migrate=(python, "-m", "blog_service.cli", "migrate"),
         package="blog_service",
     )
-    services = [auth, blog]
+    portal = portal_process(
+        config.root, PORTAL_PORT, f"http://127.0.0.1:{AUTH_PORT}", f"http://127.0.0.1:{BLOG_PORT}"
+    )
+    services = [auth, blog, portal]
     return [*services, edge_process(services)]
 
 
@@ -253,12 +257,17 @@ def _ready_block(processes: Sequence[ServiceProcess], out: TextIO) -> Callable[[
             "==> ready",
             f"    {'API':<{width}} {PUBLIC_URL}",
             f"    {'JWKS':<{width}} {PUBLIC_URL}/.well-known/jwks.json",
-            *(f"    {p.name:<{width}} {p.url}" for p in processes),
+            *(f"    {p.name:<{width}} {_shown_url(p)}" for p in processes),
             "    Ctrl-C stops everything; data stays in .data/",
         ]
         say(out, "\n".join(lines))
 
     return announce
+
+
+def _shown_url(process: ServiceProcess) -> str:
+    # The portal's build points the browser at localhost (cookies and the websocket follow it).
+    return f"http://localhost:{process.port}" if process.upstream == PORTAL else process.url
 
 
 def up(
@@ -280,5 +289,10 @@ def up(
                 label = proc.package or proc.name
                 say(out, f"==> migrating {label}")
                 out.write(_run_step(proc.migrate, proc.env, config.root, f"migrating {label}"))
+        for proc in processes:
+            if proc.build is not None:
+                label = proc.package or proc.name
+                say(out, f"==> building {label} (production build; the first one takes a minute)")
+                _run_step(proc.build, proc.env, config.root, f"building {label}")
         say(out, "==> starting services")
         return supervise(processes, cwd=config.root, out=out, on_ready=_ready_block(processes, out))

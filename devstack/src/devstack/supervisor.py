@@ -44,6 +44,8 @@ class ServiceProcess:
     migrate: tuple[str, ...] | None = None
     # The package name shown in "==> migrating <package>".
     package: str | None = None
+    # Run once, to completion, after the migrations (e.g. the portal's production build).
+    build: tuple[str, ...] | None = None
 
     @property
     def url(self) -> str:
