@@ -124,17 +124,6 @@ data "aws_iam_policy_document" "deploy_iam" {
   }
 
   statement {
-    sid = "ManageClusterOidcProviders"
-    actions = [
-      "iam:CreateOpenIDConnectProvider",
-      "iam:DeleteOpenIDConnectProvider",
-      "iam:TagOpenIDConnectProvider",
-      "iam:UpdateOpenIDConnectProviderThumbprint",
-    ]
-    resources = ["arn:aws:iam::${var.account_id}:oidc-provider/oidc-eks.${var.region}.api.aws/*", "arn:aws:iam::${var.account_id}:oidc-provider/oidc.eks.${var.region}.amazonaws.com/*"]
-  }
-
-  statement {
     sid     = "ServiceLinkedRolesForEksSpotAndElb"
     actions = ["iam:CreateServiceLinkedRole"]
     #checkov:skip=CKV_AWS_356:Service-linked role ARNs are known only per service; the condition below limits the services.

@@ -108,6 +108,9 @@ module "eks" {
   create_kms_key    = var.secrets_kms_key
   encryption_config = var.secrets_kms_key ? {} : null
 
+  # Pod Identity instead of IRSA: no per-cluster OIDC provider.
+  enable_irsa = false
+
   enabled_log_types                      = var.control_plane_log_types
   create_cloudwatch_log_group            = length(var.control_plane_log_types) > 0
   cloudwatch_log_group_retention_in_days = var.control_plane_log_retention_days
@@ -294,6 +297,8 @@ module "aws_lb_controller_pod_identity" {
   name = "${var.name}-aws-lbc"
 
   attach_aws_lb_controller_policy = true
+  # Named like every other policy here, so the deploy role's IAM permissions cover it.
+  aws_lb_controller_policy_name = "${var.name}-aws-lbc"
 
   associations = {
     aws-load-balancer-controller = {
