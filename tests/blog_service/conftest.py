@@ -18,6 +18,7 @@ import uvicorn
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from sqlalchemy import event
 
 from auth_service.cli import migrate as migrate_auth
 from auth_service.config import AuthSettings
@@ -203,3 +204,16 @@ def user_id() -> Callable[[dict[str, Any]], int]:
 
 
 # --- End of the appended block.
+
+
+@pytest.fixture
+def statements(blog_app: FastAPI) -> Iterator[list[str]]:
+    seen: list[str] = []
+    engine = blog_app.state.engine.sync_engine
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)

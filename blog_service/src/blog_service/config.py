@@ -20,6 +20,10 @@ class BlogSettings(ServiceSettings):
     # Public base URL of the site, for links in the Atom feeds.
     public_url: str = "http://localhost:8080"
 
+    # Anonymous list and article answers kept per worker (see readcache.py); 0 turns it off.
+    read_cache_seconds: float = Field(5.0, ge=0)
+    read_cache_entries: int = Field(2000, ge=0)
+
     # Writes per user per minute, counted in Redis.
     articles_per_minute: int = Field(10, gt=0)
     comments_per_minute: int = Field(30, gt=0)

@@ -12,6 +12,7 @@ from blog_service.api.routes import articles, comments, feeds, tags
 from blog_service.authors import AuthorDirectory
 from blog_service.config import BlogSettings
 from blog_service.ratelimit import WriteLimiter
+from blog_service.readcache import ReadCache
 from service_kit.app import create_service_app, data_stores
 from service_kit.auth import KeyRing, TokenVerifier, remote_jwks
 
@@ -34,6 +35,9 @@ def create_app(settings: BlogSettings | None = None) -> FastAPI:
                 settings.auth_timeout_seconds,
                 settings.author_cache_ttl_seconds,
                 settings.following_cache_ttl_seconds,
+            )
+            app.state.read_cache = ReadCache(
+                app.state.redis, settings.read_cache_seconds, settings.read_cache_entries
             )
             app.state.write_limiter = WriteLimiter(
                 app.state.redis,

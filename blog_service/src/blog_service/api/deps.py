@@ -10,6 +10,7 @@ from blog_service import store
 from blog_service.authors import AuthorDirectory
 from blog_service.models import Article
 from blog_service.ratelimit import WriteLimiter
+from blog_service.readcache import ReadCache
 from blog_service.store import ArticleRow
 from blog_service.views import etag
 from service_kit.app import app_state
@@ -19,6 +20,7 @@ from service_kit.errors import APIError, Forbidden, NotFound
 
 DirectoryDep = Annotated[AuthorDirectory, app_state("authors")]
 LimiterDep = Annotated[WriteLimiter, app_state("write_limiter")]
+ReadCacheDep = Annotated[ReadCache, app_state("read_cache")]
 SlugPath = Annotated[str, Path(max_length=200)]
 
 

@@ -7,7 +7,7 @@ once the database is back (``pool_pre_ping`` replaces dead connections).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -80,6 +80,18 @@ async def ping(engine: AsyncEngine) -> None:
         await connection.execute(text("SELECT 1"))
 
 
+AFTER_COMMIT = "after_commit"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None]]) -> None:
+    """Run ``callback`` once the request's transaction has committed (never on rollback).
+
+    For what must not happen before the data is visible to others, such as telling caches
+    that it changed.
+    """
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)
+
+
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: commit once on success, roll back on any error."""
     factory: async_sessionmaker[AsyncSession] = request.app.state.sessions
@@ -90,6 +102,8 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+        for callback in session.info.pop(AFTER_COMMIT, []):
+            await callback()
 
 
 async def request_read_session(request: Request) -> AsyncIterator[AsyncSession]:

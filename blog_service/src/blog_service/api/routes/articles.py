@@ -11,12 +11,14 @@ from blog_service.api.deps import (
     DirectoryDep,
     EditableArticle,
     LimiterDep,
+    ReadCacheDep,
     SlugPath,
     VisibleArticle,
     can_see,
 )
 from blog_service.authors import Directory
 from blog_service.models import Article, ModerationEntry, utcnow
+from blog_service.readcache import ReadCache
 from blog_service.rendering import render_markdown
 from blog_service.schemas import (
     MultipleArticlesResponse,
@@ -28,7 +30,7 @@ from blog_service.schemas import (
 from blog_service.store import ArticleRow
 from blog_service.views import article_detail, article_summary, etag
 from service_kit.auth import Claims, OptionalClaims, RequiredClaims
-from service_kit.db import ReadSessionDep, SessionDep
+from service_kit.db import ReadSessionDep, SessionDep, after_commit
 from service_kit.errors import APIError, Forbidden, NotFound, Unauthorized, error_responses
 from service_kit.schemas import CleanStr
 
@@ -63,12 +65,19 @@ async def page_body(
     claims: Claims | None,
     authors: DirectoryDep,
     directory: Directory | None = None,
-) -> dict[str, Any]:
-    """A list answer from ``store.list_page`` rows (which carry tags and favorited)."""
+) -> tuple[bytes, Directory]:
+    """A list answer, serialised, from ``store.list_page`` rows (they carry tags and
+    favorited), and what was known about their authors."""
     viewer = claims.user_id if claims else None
     directory = await authors.lookup([r.author_id for r in rows], viewer_id=viewer, known=directory)
     items = [article_summary(r, r.tag_list or [], r.favorited, directory) for r in rows]
-    return {"articles": items, "articlesCount": total}
+    page = MultipleArticlesResponse.model_validate({"articles": items, "articlesCount": total})
+    return page.model_dump_json().encode(), directory
+
+
+def json_answer(content: bytes, etag_value: str | None = None) -> Response:
+    headers = {"ETag": etag_value} if etag_value else None
+    return Response(content, media_type="application/json", headers=headers)
 
 
 async def single_body(
@@ -96,6 +105,11 @@ def with_etag(
     )
 
 
+def changes_content(session: SessionDep, cache: ReadCache) -> None:
+    """This write changes what lists or articles show: invalidate cached reads on commit."""
+    after_commit(session, cache.content_changed)
+
+
 @router.get(
     "",
     response_model=MultipleArticlesResponse,
@@ -106,6 +120,7 @@ async def list_articles(
     session: ReadSessionDep,
     claims: OptionalClaims,
     authors: DirectoryDep,
+    cache: ReadCacheDep,
     tag: Filter = None,
     author: Filter = None,
     favorited: Filter = None,
@@ -113,10 +128,15 @@ async def list_articles(
     status: Status = "published",
     limit: Limit = 20,
     offset: Offset = 0,
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     viewer = claims.user_id if claims else None
     if status == "draft" and viewer is None:
         raise Unauthorized("is missing")
+    # Anonymous answers are the same for everyone: served from the read cache when fresh.
+    cache_key = ("list", tag, author, favorited, q, status, limit, offset) if not claims else None
+    generation = await cache.generation() if cache_key else None
+    if cache_key and (hit := cache.get(cache_key, generation)):
+        return json_answer(hit.body)
     names = [name for name in (author, favorited) if name]
     directory = await authors.lookup(usernames=names, viewer_id=viewer) if names else None
     # Drafts are listed only for their author; the filters narrow from there.
@@ -144,7 +164,10 @@ async def list_articles(
         offset=offset,
     )
     rows, total = await store.list_page(session, query, viewer_id=viewer)
-    return await page_body(rows, total, claims, authors, directory)
+    content, directory = await page_body(rows, total, claims, authors, directory)
+    if cache_key and not directory.unavailable:
+        cache.put(cache_key, generation, content, None)
+    return json_answer(content)
 
 
 @router.get(
@@ -159,13 +182,14 @@ async def feed(
     authors: DirectoryDep,
     limit: Limit = 20,
     offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Response:
     directory = await authors.lookup(viewer_id=claims.user_id)
     if not directory.following_known:
         raise APIError({"feed": ["is unavailable, try again shortly"]}, 503)
     query = store.ArticleQuery(author_ids=sorted(directory.following), limit=limit, offset=offset)
     rows, total = await store.list_page(session, query, viewer_id=claims.user_id)
-    return await page_body(rows, total, claims, authors, directory)
+    content, _ = await page_body(rows, total, claims, authors, directory)
+    return json_answer(content)
 
 
 @router.get(
@@ -175,15 +199,26 @@ async def feed(
     summary="Get an article (with an ETag for conditional updates)",
 )
 async def get_article(
-    slug: SlugPath, session: ReadSessionDep, claims: OptionalClaims, authors: DirectoryDep
+    slug: SlugPath,
+    session: ReadSessionDep,
+    claims: OptionalClaims,
+    authors: DirectoryDep,
+    cache: ReadCacheDep,
 ) -> Response:
     viewer = claims.user_id if claims else None
+    cache_key = ("article", slug) if not claims else None
+    generation = await cache.generation() if cache_key else None
+    if cache_key and (hit := cache.get(cache_key, generation)):
+        return json_answer(hit.body, hit.etag)
     row = await store.article_for_reading(session, slug, viewer)
     if row is None or not can_see(row, claims):
         raise NotFound("article")
     directory = await authors.lookup([row.author_id], viewer_id=viewer)
     detail = article_detail(row, row.tag_list or [], row.favorited, directory)
-    return with_etag({"article": detail}, row)
+    answer = with_etag({"article": detail}, row)
+    if cache_key and not directory.unavailable:
+        cache.put(cache_key, generation, bytes(answer.body), etag(row))
+    return answer
 
 
 @router.post(
@@ -199,6 +234,7 @@ async def create_article(
     claims: RequiredClaims,
     authors: DirectoryDep,
     limiter: LimiterDep,
+    cache: ReadCacheDep,
 ) -> Response:
     await limiter.charge("articles", claims.user_id)
     new = body.article
@@ -213,6 +249,7 @@ async def create_article(
         status=new.status,
     )
     await store.insert_article(session, article, new.tagList)
+    changes_content(session, cache)
     return with_etag(await single_body(session, article, claims, authors, me), article, 201)
 
 
@@ -228,6 +265,7 @@ async def update_article(
     session: SessionDep,
     claims: RequiredClaims,
     authors: DirectoryDep,
+    cache: ReadCacheDep,
 ) -> Response:
     if article.author_id != claims.user_id:
         raise Forbidden("article")  # moderation removes; it never rewrites someone's words
@@ -250,6 +288,7 @@ async def update_article(
     await session.flush()
     if tags is not None:
         await store.set_tags(session, article, tags)
+    changes_content(session, cache)
     return with_etag(await single_body(session, article, claims, authors), article)
 
 
@@ -261,7 +300,7 @@ async def update_article(
     summary="Delete an article (its author, or an admin as moderation)",
 )
 async def delete_article(
-    article: EditableArticle, session: SessionDep, claims: RequiredClaims
+    article: EditableArticle, session: SessionDep, claims: RequiredClaims, cache: ReadCacheDep
 ) -> Response:
     assert article.id is not None
     if article.author_id != claims.user_id:
@@ -277,6 +316,7 @@ async def delete_article(
         )
     await session.delete(article)
     await session.flush()
+    changes_content(session, cache)
     return Response(status_code=204)
 
 
@@ -287,9 +327,14 @@ async def delete_article(
     summary="Favorite an article",
 )
 async def favorite(
-    article: VisibleArticle, session: SessionDep, claims: RequiredClaims, authors: DirectoryDep
+    article: VisibleArticle,
+    session: SessionDep,
+    claims: RequiredClaims,
+    authors: DirectoryDep,
+    cache: ReadCacheDep,
 ) -> dict[str, Any]:
     await store.set_favorite(session, article, claims.user_id, on=True)
+    changes_content(session, cache)
     return await single_body(session, article, claims, authors)
 
 
@@ -300,7 +345,12 @@ async def favorite(
     summary="Unfavorite an article",
 )
 async def unfavorite(
-    article: VisibleArticle, session: SessionDep, claims: RequiredClaims, authors: DirectoryDep
+    article: VisibleArticle,
+    session: SessionDep,
+    claims: RequiredClaims,
+    authors: DirectoryDep,
+    cache: ReadCacheDep,
 ) -> dict[str, Any]:
     await store.set_favorite(session, article, claims.user_id, on=False)
+    changes_content(session, cache)
     return await single_body(session, article, claims, authors)
