@@ -124,6 +124,28 @@ data "aws_iam_policy_document" "deploy_iam" {
   }
 
   statement {
+    sid = "ReadIam"
+    actions = [
+      "iam:GetInstanceProfile",
+      "iam:GetPolicy",
+      "iam:GetPolicyVersion",
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole",
+      "iam:ListPolicyVersions",
+      "iam:ListRolePolicies",
+    ]
+    resources = flatten([
+      for prefix in local.environment_prefixes : [
+        "arn:aws:iam::${var.account_id}:role/${prefix}*",
+        "arn:aws:iam::${var.account_id}:policy/${prefix}*",
+        "arn:aws:iam::${var.account_id}:instance-profile/*",
+      ]
+    ])
+  }
+
+  statement {
     sid     = "ServiceLinkedRolesForEksSpotAndElb"
     actions = ["iam:CreateServiceLinkedRole"]
     #checkov:skip=CKV_AWS_356:Service-linked role ARNs are known only per service; the condition below limits the services.

@@ -274,6 +274,40 @@ def oidc_trust_violations(root: Path) -> list[str]:
     return found
 
 
+def deploy_role_scope_violations(root: Path) -> list[str]:
+    """The deploy role may write IAM only under the environment prefixes, which must not cover
+    the bootstrap roles (or it could rewrite its own permissions)."""
+    config = Config(root / "bootstrap")
+    app = str(config.resolve("${var.app}"))
+    prefixes = [
+        str(p).replace("${var.app}", app) for p in config.locals().get("environment_prefixes", [])
+    ]
+    found = []
+    if not prefixes:
+        found.append("no environment_prefixes local")
+    for _, body in config.of_type("resource", "aws_iam_role"):
+        name = str(body.get("name", "")).replace("${var.app}", app)
+        found.extend(
+            f"environment prefix {p!r} covers bootstrap role {name}"
+            for p in prefixes
+            if name.startswith(p)
+        )
+    documents = dict(config.of_type("data", "aws_iam_policy_document"))
+    for statement in documents.get("deploy_iam", {}).get("statement", []):
+        writes = [
+            a
+            for a in statement.get("actions", [])
+            if a.startswith("iam:") and not a.startswith(("iam:Get", "iam:List"))
+        ]
+        if writes and statement.get("sid") != "ServiceLinkedRolesForEksSpotAndElb":
+            resources = str(statement.get("resources"))
+            if "local.environment_prefixes" not in resources or "*:role/*" in resources:
+                found.append(
+                    f"deploy_iam statement {statement.get('sid')} writes IAM outside the environment prefixes"
+                )
+    return found
+
+
 def _references(value: Any, bucket: str) -> bool:
     return value in (f"${{aws_s3_bucket.{bucket}.id}}", f"${{aws_s3_bucket.{bucket}.bucket}}")
 
@@ -409,6 +443,7 @@ RULES: dict[str, Callable[[Path], list[str]]] = {
     "root_settings": root_settings_violations,
     "budget": budget_violations,
     "oidc_trust": oidc_trust_violations,
+    "deploy_role_scope": deploy_role_scope_violations,
     "buckets": bucket_violations,
     "no_credentials": credential_violations,
     "ecr": ecr_violations,
@@ -547,6 +582,13 @@ PLANTED = {
         '      test     = "StringEquals"\n      variable = "${local.github_oidc_host}:sub"',
         '      test     = "StringLike"\n      variable = "${local.github_oidc_host}:sub"',
         "deploy_trust: sub is not pinned with StringEquals",
+    ),
+    "deploy_role_covers_itself": (
+        "deploy_role_scope",
+        "bootstrap/github_oidc.tf",
+        'environment_prefixes = ["${var.app}-dev-", "${var.app}-prod-"]',
+        'environment_prefixes = ["${var.app}-"]',
+        "environment prefix 'blog-platform-' covers bootstrap role blog-platform-github-deploy",
     ),
     "bucket_public_acls": (
         "buckets",
