@@ -23,10 +23,10 @@ locals {
   azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
 
   # /20s for nodes and pods (the VPC CNI gives every pod a VPC address), /24s for data.
-  public_subnets      = [for i, _ in local.azs : cidrsubnet(var.vpc_cidr, 4, i)]
-  private_subnets     = var.private_nodes ? [for i, _ in local.azs : cidrsubnet(var.vpc_cidr, 4, i + 4)] : []
-  database_subnets    = var.data_subnets ? [for i, _ in local.azs : cidrsubnet(var.vpc_cidr, 8, i + 128)] : []
-  elasticache_subnets = var.data_subnets ? [for i, _ in local.azs : cidrsubnet(var.vpc_cidr, 8, i + 136)] : []
+  public_subnets      = [for i in range(var.az_count) : cidrsubnet(var.vpc_cidr, 4, i)]
+  private_subnets     = var.private_nodes ? [for i in range(var.az_count) : cidrsubnet(var.vpc_cidr, 4, i + 4)] : []
+  database_subnets    = var.data_subnets ? [for i in range(var.az_count) : cidrsubnet(var.vpc_cidr, 8, i + 128)] : []
+  elasticache_subnets = var.data_subnets ? [for i in range(var.az_count) : cidrsubnet(var.vpc_cidr, 8, i + 136)] : []
 
   account_id  = data.aws_caller_identity.current.account_id
   partition   = data.aws_partition.current.partition
