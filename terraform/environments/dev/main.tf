@@ -19,8 +19,8 @@ module "cluster" {
   private_nodes = false
   data_subnets  = false
 
-  # One small group: one 8 GiB spot node, a second only if the first is short. Several types
-  # with the same shape give the spot allocator more pools to choose from.
+  # One small group: one 8 GiB spot node; max 2 leaves room to scale by hand (no autoscaler).
+  # Several types with the same shape give the spot allocator more pools to choose from.
   node_instance_types = ["t3.large", "t3a.large", "m5.large", "m5a.large"]
   node_capacity_type  = "SPOT"
   node_min_size       = 1
