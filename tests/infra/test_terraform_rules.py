@@ -86,8 +86,18 @@ class Config:
         return value
 
 
+def source_files(root: Path, pattern: str = "*") -> list[Path]:
+    """Files under root, leaving out hidden folders such as .terraform (downloaded modules),
+    as terraform fmt does."""
+    return sorted(
+        p
+        for p in root.rglob(pattern)
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts[:-1])
+    )
+
+
 def configs(root: Path) -> list[Config]:
-    return [Config(d) for d in sorted({p.parent for p in root.rglob("*.tf")})]
+    return [Config(d) for d in sorted({p.parent for p in source_files(root, "*.tf")})]
 
 
 def rel(config: Config, root: Path) -> str:
@@ -384,8 +394,8 @@ _CREDENTIAL_PATTERNS = (
 
 def credential_violations(root: Path) -> list[str]:
     found = []
-    for path in sorted(root.rglob("*")):
-        if path.suffix not in (".tf", ".tfvars", ".hcl", ".json") or not path.is_file():
+    for path in source_files(root):
+        if path.suffix not in (".tf", ".tfvars", ".hcl", ".json"):
             continue
         text = "\n".join(
             line
@@ -643,6 +653,14 @@ def test_rule_fails_on_planted_mistake(mistake: str, broken_copy: Path) -> None:
     violations = RULES[rule](broken_copy)
 
     assert any(expected in v for v in violations), violations
+
+
+def test_rules_ignore_downloaded_modules(broken_copy: Path) -> None:
+    downloaded = broken_copy / "environments/dev/.terraform/modules/eks"
+    downloaded.mkdir(parents=True)
+    (downloaded / "variables.tf").write_text('variable "untyped" {}\n')
+
+    assert undescribed_variables(broken_copy) == []
 
 
 def test_every_rule_has_a_planted_mistake() -> None:
