@@ -47,8 +47,8 @@ TARGETS = [
     "platform/secrets/overlays/prod",
     "platform/namespaces",
     "platform/data/local",
-    "argocd/apps/dev",
-    "argocd/apps/prod",
+    "argocd/dev",
+    "argocd/prod",
 ]
 
 
@@ -173,14 +173,14 @@ def test_crd_schemas_find_a_misspelt_strict_and_a_missing_destination(
     gitops = copy_gitops(tmp_path)
     peer = gitops / "platform/istio/base/peerauthentication.yaml"
     peer.write_text(peer.read_text().replace("mode: STRICT", "mode: STRCT"))
-    services = gitops / "argocd/apps/prod/services.yaml"
+    services = gitops / "argocd/prod/services.yaml"
     text = services.read_text()
     start = text.index("  destination:\n")
     end = text.index("  syncPolicy:\n", start)
     services.write_text(text[:start] + text[end:])
 
     mesh = crd_problems(kustomize_build(gitops / "platform/istio/overlays/prod"))
-    argocd = crd_problems(kustomize_build(gitops / "argocd/apps/prod"))
+    argocd = crd_problems(kustomize_build(gitops / "argocd/prod"))
 
     assert any("PeerAuthentication/default" in p and "/spec/mtls/mode" in p for p in mesh), mesh
     assert any("Application/auth-service" in p and "destination" in p for p in argocd), argocd

@@ -316,7 +316,7 @@ def bases(kustomize_build: KustomizeBuild) -> dict[str, list[Manifest]]:
 
 @pytest.fixture(scope="module")
 def argocd(kustomize_build: KustomizeBuild) -> dict[str, list[Manifest]]:
-    return {env: kustomize_build(GITOPS / "argocd" / "apps" / env) for env in ("dev", "prod")}
+    return {env: kustomize_build(GITOPS / "argocd" / env) for env in ("dev", "prod")}
 
 
 CASES = [(app, env) for app in APPS for env in ENVIRONMENTS]
@@ -394,7 +394,7 @@ def test_argocd_sync_policy_waves_and_project(env: str, argocd: dict[str, Any]) 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
 def test_repository_url_is_written_once_per_environment(env: str) -> None:
-    sources = [GITOPS / "argocd" / "project", GITOPS / "argocd" / "apps" / env]
+    sources = [GITOPS / "argocd" / "project", GITOPS / "argocd" / env]
     count = sum(
         path.read_text().count(PLACEHOLDER_REPO) for folder in sources for path in folder.iterdir()
     )
@@ -518,12 +518,12 @@ def test_argocd_check_finds_automated_prod_and_an_app_before_the_platform(
     tmp_path: Path, kustomize_build: KustomizeBuild
 ) -> None:
     gitops = copy_gitops(tmp_path)
-    services = gitops / "argocd/apps/prod/services.yaml"
+    services = gitops / "argocd/prod/services.yaml"
     docs = [d for d in yaml.safe_load_all(services.read_text()) if d]
     docs[0]["spec"]["syncPolicy"]["automated"] = {"prune": True}
     docs[1]["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] = "-5"
     services.write_text(yaml.safe_dump_all(docs))
-    problems = argocd_problems(kustomize_build(gitops / "argocd/apps/prod"), "prod")
+    problems = argocd_problems(kustomize_build(gitops / "argocd/prod"), "prod")
     assert "auth-service: prod sync is automated" in problems
     assert "blog-service: wave -5 is not after the platform's" in problems
 
