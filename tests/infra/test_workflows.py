@@ -362,7 +362,7 @@ def test_workflows_follow_the_house_rules() -> None:
         ("deliver.yml", "      id-token: write # the OIDC token for configure-aws-credentials\n", "", "deliver.yml: job image: AWS credentials without id-token"),
         (
             "deliver.yml",
-            "role-to-assume: ${{ vars.AWS_DELIVER_ROLE_ARN }}",
+            "role-to-assume: ${{ vars.AWS_DEPLOY_ROLE_ARN }}",
             "aws-access-key-id: ${{ secrets.AWS_ACCESS_KEY_ID }}",
             "deliver.yml: static AWS key: aws-access-key-id",
         ),
