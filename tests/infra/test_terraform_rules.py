@@ -7,6 +7,8 @@ no rule can pass by finding nothing.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -34,13 +36,20 @@ Doc = dict[str, Any]
 # --- reading a configuration ----------------------------------------------------------------
 
 
+@functools.cache
+def _parse(text: str) -> Doc:
+    """python-hcl2 is slow; the same file text is parsed once per test session."""
+    parsed: Doc = hcl2.loads(text, serialization_options=_OPTIONS)
+    return parsed
+
+
 class Config:
     """The .tf files of one directory (one Terraform module), parsed."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.docs: list[tuple[Path, Doc]] = [
-            (path, hcl2.loads(path.read_text(), serialization_options=_OPTIONS))
+            (path, copy.deepcopy(_parse(path.read_text())))
             for path in sorted(directory.glob("*.tf"))
         ]
 
@@ -318,6 +327,78 @@ def deploy_role_scope_violations(root: Path) -> list[str]:
     return found
 
 
+def cluster_violations(root: Path) -> list[str]:
+    """The cluster module: Istio's webhook port from the control plane, no node port open to
+    the internet, and the Pod Identity associations the GitOps tree expects."""
+    config = Config(root / "modules/cluster")
+    modules = dict(config.labelled("module"))
+    found = []
+    rules = modules.get("eks", {}).get("node_security_group_additional_rules", {})
+    webhook = [
+        r
+        for r in rules.values()
+        if r.get("type") == "ingress"
+        and r.get("from_port") == 15017
+        and r.get("to_port") == 15017
+        and r.get("source_cluster_security_group") is True
+    ]
+    if not webhook:
+        found.append("no node ingress on 15017/tcp (istiod webhooks) from the control plane")
+    for name, rule in rules.items():
+        cidrs = [*rule.get("cidr_blocks", []), *rule.get("ipv6_cidr_blocks", [])]
+        if rule.get("type") == "ingress" and any(c in ("0.0.0.0/0", "::/0") for c in cidrs):
+            found.append(f"node security group rule {name} opens ingress to the internet")
+    expected = {
+        ("blog", "portal"),
+        ("external-secrets", "external-secrets"),
+        ("kube-system", "aws-load-balancer-controller"),
+    }
+    associations = {
+        (a.get("namespace"), a.get("service_account"))
+        for body in modules.values()
+        for a in body.get("associations", {}).values()
+    }
+    found.extend(
+        f"no Pod Identity association for {ns}/{sa}" for ns, sa in sorted(expected - associations)
+    )
+    documents = dict(config.of_type("data", "aws_iam_policy_document"))
+    for statement in documents.get("external_secrets", {}).get("statement", []):
+        resources = [str(config.resolve(r)) for r in _as_list(statement.get("resources"))]
+        if "*" in resources or not any(
+            "local.secrets_arn" in r or "secretsmanager" in r for r in resources
+        ):
+            found.append(f"External Secrets may read {resources}, not only the environment prefix")
+    return found
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    # concat([...], var.x) and similar stay one expression string.
+    return [value]
+
+
+def dev_shape_violations(root: Path) -> list[str]:
+    """dev is the cheap shape of ADR 0009: no NAT gateway, spot, one small group, no logs."""
+    dev = dict(Config(root / "environments/dev").labelled("module")).get("cluster", {})
+    cluster = dict(Config(root / "modules/cluster").labelled("module"))
+    found = []
+    if dev.get("private_nodes") is not False:
+        found.append("dev nodes must sit in public subnets (private_nodes = false: no NAT gateway)")
+    if cluster.get("vpc", {}).get("enable_nat_gateway") != "${var.private_nodes}":
+        found.append("the VPC's NAT gateway must follow private_nodes")
+    if dev.get("node_capacity_type") != "SPOT":
+        found.append(f"dev nodes are {dev.get('node_capacity_type')!r}, not SPOT")
+    if not isinstance(dev.get("node_max_size"), int) or dev["node_max_size"] > 2:
+        found.append(f"dev node group may grow to {dev.get('node_max_size')!r} nodes")
+    if dev.get("control_plane_log_types") != []:
+        found.append("dev sends control-plane logs to CloudWatch")
+    groups = cluster.get("eks", {}).get("eks_managed_node_groups", {})
+    if len(groups) != 1:
+        found.append(f"{len(groups)} managed node groups, expected one")
+    return found
+
+
 def _references(value: Any, bucket: str) -> bool:
     return value in (f"${{aws_s3_bucket.{bucket}.id}}", f"${{aws_s3_bucket.{bucket}.bucket}}")
 
@@ -454,6 +535,8 @@ RULES: dict[str, Callable[[Path], list[str]]] = {
     "budget": budget_violations,
     "oidc_trust": oidc_trust_violations,
     "deploy_role_scope": deploy_role_scope_violations,
+    "cluster": cluster_violations,
+    "dev_shape": dev_shape_violations,
     "buckets": bucket_violations,
     "no_credentials": credential_violations,
     "ecr": ecr_violations,
@@ -599,6 +682,48 @@ PLANTED = {
         'environment_prefixes = ["${var.app}-dev-", "${var.app}-prod-"]',
         'environment_prefixes = ["${var.app}-"]',
         "environment prefix 'blog-platform-' covers bootstrap role blog-platform-github-deploy",
+    ),
+    "istio_webhook_port": (
+        "cluster",
+        "modules/cluster/main.tf",
+        "      from_port                     = 15017",
+        "      from_port                     = 15018",
+        "no node ingress on 15017/tcp",
+    ),
+    "node_open_to_internet": (
+        "cluster",
+        "modules/cluster/main.tf",
+        "      self        = true\n",
+        '      cidr_blocks = ["0.0.0.0/0"]\n',
+        "node security group rule ingress_self_all opens ingress to the internet",
+    ),
+    "portal_association_namespace": (
+        "cluster",
+        "modules/cluster/main.tf",
+        '      namespace       = "blog"',
+        '      namespace       = "default"',
+        "no Pod Identity association for blog/portal",
+    ),
+    "external_secrets_any_secret": (
+        "cluster",
+        "modules/cluster/main.tf",
+        "    resources = concat([local.secrets_arn], var.external_secrets_extra_arns)",
+        '    resources = ["*"]',
+        "External Secrets may read ['*']",
+    ),
+    "dev_nat_gateway": (
+        "dev_shape",
+        "environments/dev/main.tf",
+        "  private_nodes = false",
+        "  private_nodes = true",
+        "dev nodes must sit in public subnets",
+    ),
+    "dev_on_demand_nodes": (
+        "dev_shape",
+        "environments/dev/main.tf",
+        '  node_capacity_type  = "SPOT"',
+        '  node_capacity_type  = "ON_DEMAND"',
+        "dev nodes are 'ON_DEMAND', not SPOT",
     ),
     "bucket_public_acls": (
         "buckets",

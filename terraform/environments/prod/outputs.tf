@@ -3,6 +3,11 @@ output "cluster_name" {
   value       = module.cluster.cluster_name
 }
 
+output "vpc_id" {
+  description = "VPC id: the AWS Load Balancer Controller's Helm value vpcId (nodes allow one IMDS hop only, so the controller cannot look it up)."
+  value       = module.cluster.vpc_id
+}
+
 output "kubeconfig_command" {
   description = "Command that writes a kubeconfig entry for this cluster."
   value       = "aws eks update-kubeconfig --region ${var.region} --name ${module.cluster.cluster_name}"
