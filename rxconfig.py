@@ -14,5 +14,9 @@ config = rx.Config(
     state_manager_mode=StateManagerMode.MEMORY,
     # HTML must stay uncompressed for the CSP middleware to hash its inline scripts.
     frontend_compression_formats=[],
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="green", radius="medium"))],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium")
+        )
+    ],
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+# The brand colour for the wordmark; the theme accent (buttons) is indigo, whose solid shade
+# keeps white text above WCAG AA contrast (green's does not).
 ACCENT = "green"
 MAX_WIDTH = "960px"
 

@@ -25,6 +25,7 @@ def author_line(article: Any) -> rx.Component:
             size="2",
             radius="full",
             alt="",
+            high_contrast=True,
         ),
         rx.vstack(
             rx.link(

@@ -127,9 +127,9 @@ def _comments() -> rx.Component:
             SessionState.signed_in,
             form,
             rx.text(
-                rx.link("Sign in", href="/login"),
+                rx.link("Sign in", href="/login", underline="always"),
                 " or ",
-                rx.link("sign up", href="/register"),
+                rx.link("sign up", href="/register", underline="always"),
                 " to add comments.",
             ),
         ),

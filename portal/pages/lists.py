@@ -27,6 +27,7 @@ def profile() -> rx.Component:
             size="6",
             radius="full",
             alt="",
+            high_contrast=True,
         ),
         rx.vstack(
             rx.heading(ProfileState.profile.username, size="7", as_="h1", id="profile-name"),

@@ -33,15 +33,19 @@ class Api:
 
     stack: E2EStack
 
-    def register(self, name: str | None = None) -> dict[str, str]:
+    async def call(self, method: str, url: str, **kwargs: object) -> httpx.Response:
+        async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+            return await client.request(method, url, **kwargs)  # type: ignore[arg-type]
+
+    async def register(self, name: str | None = None) -> dict[str, str]:
         name = name or unique("user")
         body = {"user": {"username": name, "email": f"{name}@example.org", "password": PASSWORD}}
-        response = httpx.post(f"{self.stack.auth_url}/api/users", json=body, timeout=10)
+        response = await self.call("POST", f"{self.stack.auth_url}/api/users", json=body)
         assert response.status_code == 201, response.text
         user: dict[str, str] = response.json()["user"]
         return user
 
-    def article(self, token: str, **fields: object) -> dict[str, object]:
+    async def article(self, token: str, **fields: object) -> dict[str, object]:
         data: dict[str, object] = {
             "title": unique("Article "),
             "description": "a test article",
@@ -49,11 +53,11 @@ class Api:
             "tagList": [],
             **fields,
         }
-        response = httpx.post(
+        response = await self.call(
+            "POST",
             f"{self.stack.blog_url}/api/articles",
             json={"article": data},
             headers={"Authorization": f"Token {token}"},
-            timeout=10,
         )
         assert response.status_code == 201, response.text
         article: dict[str, object] = response.json()["article"]

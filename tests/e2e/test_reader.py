@@ -11,13 +11,13 @@ async def test_reader_browses_home_filters_by_tag_opens_article_and_searches(
     watched: Watched, api: Api
 ) -> None:
     page = watched.page
-    writer = api.register()
+    writer = await api.register()
     tag = unique("tag")
     word = unique("zebra")
-    tagged = api.article(
+    tagged = await api.article(
         writer["token"], title=f"Tagged {word}", tagList=[tag], body=f"About **{word}**."
     )
-    other = api.article(writer["token"], title=unique("Untagged "))
+    other = await api.article(writer["token"], title=unique("Untagged "))
 
     await page.goto("/")
     await expect(page.locator("#home-title")).to_have_text("conduit")
