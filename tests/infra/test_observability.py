@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml  # type: ignore[import-untyped]
 
@@ -24,6 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 OBS = ROOT / "gitops" / "platform" / "observability"
 APPS = ROOT / "gitops" / "apps"
 SERVICES = ("auth-service", "blog-service", "portal")
+KUBERNETES_VERSION = "1.32.0"
+CRD_VALIDATOR = ROOT / "tools" / "crd-schemas" / "validate.mjs"
+# Custom resources no package in tools/crd-schemas has a schema for yet.
+NO_CRD_SCHEMA = {"ServiceMonitor", "PrometheusRule"}
 CHART_REPOS = {
     "kube-prometheus-stack": "https://prometheus-community.github.io/helm-charts",
     "loki": "https://grafana.github.io/helm-charts",
@@ -53,7 +58,10 @@ def tool(name: str, package: str) -> str:
     """The path of a command the check needs; a missing one fails and says what to install."""
     path = shutil.which(name)
     if path is None:
-        pytest.fail(f"{name} is missing: install it with `apt-get install {package}`")
+        pytest.fail(
+            f"{name} is missing: install the `{package}` package (kubectl: from the Kubernetes "
+            "apt repository; promtool: Debian's `prometheus`) and run the tests again"
+        )
     return path
 
 
@@ -76,6 +84,40 @@ def broken_copy(tmp_path: Path) -> Path:
     target = tmp_path / "observability"
     shutil.copytree(OBS, target)
     return target
+
+
+def schema_problems(objects: list[dict[str, Any]]) -> list[str]:
+    """Core objects through kubernetes-validate (strict), custom ones through their CRD schema."""
+    problems = []
+    custom = []
+    for obj in objects:
+        name = f"{obj['kind']}/{obj['metadata']['name']}"
+        if "/" in obj["apiVersion"]:
+            custom.append(obj)
+            continue
+        try:
+            kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            problems.append(f"{name}: {'/'.join(map(str, exc.path))}: {exc.message}")
+    node = shutil.which("node")
+    if node is None or not (CRD_VALIDATOR.parent / "node_modules").is_dir():
+        pytest.fail("the CRD schemas are missing: install Node.js 20 and run `make install`")
+    result = subprocess.run(
+        [node, str(CRD_VALIDATOR)],
+        input=json.dumps(custom),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=CRD_VALIDATOR.parent,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    for entry in json.loads(result.stdout):
+        kind = entry["object"].split("/")[-2]
+        if entry["errors"] == ["no schema"] and kind in NO_CRD_SCHEMA:
+            continue
+        problems.extend(f"{entry['object']}: {error}" for error in entry["errors"])
+    return problems
 
 
 # --- SLO rules ------------------------------------------------------------------------
@@ -312,6 +354,21 @@ def test_kustomize_builds_the_charts_rules_monitors_and_dashboards(
         for name, app in apps.items()
     }
     assert waves["kube-prometheus-stack"] < waves["loki"] < waves["alloy"]
+
+
+def test_objects_match_their_schemas(built: list[dict[str, Any]]) -> None:
+    assert schema_problems(built) == []
+
+
+def test_schema_check_finds_a_misspelt_field(built: list[dict[str, Any]]) -> None:
+    objects = copy.deepcopy([obj for obj in built if obj["kind"] in {"Application", "ConfigMap"}])
+    application = of_kind(objects, "Application")[0]
+    application["spec"]["destinaton"] = application["spec"].pop("destination")
+    configmap = of_kind(objects, "ConfigMap")[0]
+    configmap["date"] = configmap.pop("data")
+    problems = schema_problems(objects)
+    assert any(f"Application/{application['metadata']['name']}" in p for p in problems), problems
+    assert any(f"ConfigMap/{configmap['metadata']['name']}" in p for p in problems), problems
 
 
 def test_kustomize_fails_on_a_missing_resource(tmp_path: Path) -> None:
