@@ -38,7 +38,7 @@ async def measure(
     return (time.process_time() - cpu) * per, (time.perf_counter() - wall) * per
 
 
-async def run(work_dir: Path, requests: int) -> None:
+async def run(work_dir: Path, requests: int, only: str | None = None) -> None:
     with bench_stack(work_dir) as stack:
         os.environ.update(stack.blog_env)
         from blog_service.main import create_app  # after the environment is set
@@ -61,6 +61,8 @@ async def run(work_dir: Path, requests: int) -> None:
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
                 print(f"{'endpoint':32} {'CPU ms/request':>15} {'wall ms/request':>16}")
                 for name, path_of in paths.items():
+                    if only and only not in name:
+                        continue
                     cpu_ms, wall_ms = await measure(client, path_of, requests)
                     print(f"{name:32} {cpu_ms:15.2f} {wall_ms:16.2f}")
 
@@ -70,14 +72,15 @@ def main() -> None:
     parser.add_argument("--work-dir", type=Path, required=True)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--profile", type=Path, help="write a cProfile of the run here")
+    parser.add_argument("--only", help="measure only endpoints whose name contains this")
     args = parser.parse_args()
     if args.profile is None:
-        asyncio.run(run(args.work_dir.resolve(), args.requests))
+        asyncio.run(run(args.work_dir.resolve(), args.requests, args.only))
         return
     import cProfile
 
     with cProfile.Profile() as profile:
-        asyncio.run(run(args.work_dir.resolve(), args.requests))
+        asyncio.run(run(args.work_dir.resolve(), args.requests, args.only))
     profile.dump_stats(args.profile)
 
 

@@ -128,3 +128,16 @@ async def test_the_cache_keeps_at_most_its_entry_limit(
         assert len(cache) == 3
     finally:
         cache.max_entries = limit
+
+
+async def test_tags_are_cached_for_everyone_until_an_article_changes(
+    blog: httpx.AsyncClient, writer: Any, new_article: NewArticle, statements: list[str]
+) -> None:
+    author = await writer()
+    await new_article(author, tagList=["one"])
+    assert (await blog.get("/api/tags", headers=author["headers"])).json() == {"tags": ["one"]}
+    statements.clear()
+    assert (await blog.get("/api/tags")).json() == {"tags": ["one"]}
+    assert statements == []
+    await new_article(author, tagList=["two", "one"])
+    assert (await blog.get("/api/tags")).json() == {"tags": ["one", "two"]}
