@@ -534,6 +534,31 @@ def test_servicemonitor_check_finds_a_wrong_label_and_port(built: list[dict[str,
     ]
 
 
+def grafana_login_problems(values: dict[str, Any]) -> list[str]:
+    grafana = values.get("grafana", {})
+    problems = []
+    if "adminPassword" in grafana:
+        problems.append("grafana.adminPassword is set in git")
+    if not grafana.get("admin", {}).get("existingSecret"):
+        problems.append("grafana keeps the chart's default admin password")
+    return problems
+
+
+def test_grafana_login_comes_from_a_secret(built: list[dict[str, Any]]) -> None:
+    (stack,) = [
+        a for a in of_kind(built, "Application") if a["metadata"]["name"] == "kube-prometheus-stack"
+    ]
+    values = stack["spec"]["source"]["helm"]["valuesObject"]
+    assert grafana_login_problems(values) == []
+    planted = copy.deepcopy(values)
+    planted["grafana"].pop("admin")
+    planted["grafana"]["adminPassword"] = "prom-operator"
+    assert grafana_login_problems(planted) == [
+        "grafana.adminPassword is set in git",
+        "grafana keeps the chart's default admin password",
+    ]
+
+
 def test_log_agent_labels_streams_as_platform_md_says(built: list[dict[str, Any]]) -> None:
     (alloy,) = [a for a in of_kind(built, "Application") if a["metadata"]["name"] == "alloy"]
     config = alloy["spec"]["source"]["helm"]["valuesObject"]["alloy"]["configMap"]["content"]
