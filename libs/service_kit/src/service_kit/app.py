@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 
 from service_kit.auth import Revocations
 from service_kit.db import create_engine, ping, read_session_factory, session_factory
@@ -30,6 +31,10 @@ def create_service_app(
 ) -> FastAPI:
     """A FastAPI app with logs, metrics, health, error bodies, body limit and deadline."""
     configure_logging(service, settings.log_level)
+    if settings.environment == "production":
+        # The contract is published with the source; production does not serve it.
+        fastapi_kwargs = {**fastapi_kwargs, "docs_url": None, "redoc_url": None}
+        fastapi_kwargs["openapi_url"] = None
     app = FastAPI(lifespan=lifespan, **fastapi_kwargs)
     app.state.settings = settings
     install_error_handlers(app)
@@ -42,6 +47,14 @@ def create_service_app(
         GuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
         deadline_seconds=settings.request_timeout_seconds,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+        expose_headers=["ETag", "X-Request-ID", "Retry-After"],
+        max_age=600,
     )
     app.add_middleware(ObserveMiddleware, metrics=metrics)
     return app

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request ids, access logs and metrics; body limits and deadlines.
+"""Pure ASGI middleware: request ids, security headers, access logs and metrics; body
+limits and deadlines.
 
 Pure ASGI (not ``BaseHTTPMiddleware``) so streaming and cancellation behave, and so the
 route template that the router stores in the scope is visible once the app has run.
@@ -49,6 +50,14 @@ def incoming_request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+def add_security_headers(headers: MutableHeaders, authenticated: bool) -> None:
+    """Headers every API answer carries: no content sniffing, and nothing that was asked
+    for with a token may be kept by a browser or a shared cache."""
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    if authenticated:
+        headers["Cache-Control"] = "no-store"
+
+
 class ObserveMiddleware:
     """Gives every request an id, logs it once as JSON and counts it in the metrics."""
 
@@ -61,6 +70,7 @@ class ObserveMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = incoming_request_id(scope)
+        authenticated = any(name == b"authorization" for name, _ in scope.get("headers", ()))
         structlog.contextvars.clear_contextvars()
         # The service is bound per request: structlog's configuration is process-wide, and
         # one process may host several apps (tests do).
@@ -72,7 +82,9 @@ class ObserveMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+                headers = MutableHeaders(scope=message)
+                headers.append("X-Request-ID", request_id)
+                add_security_headers(headers, authenticated)
             await send(message)
 
         try:

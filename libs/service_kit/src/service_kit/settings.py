@@ -41,6 +41,9 @@ class ServiceSettings(BaseSettings):
     db_pool_timeout_seconds: float = Field(1.0, gt=0)
     redis_timeout_seconds: float = Field(0.5, gt=0)
     max_body_bytes: int = Field(1024 * 1024, gt=0)
+    # Browsers may call the API from these origins only (the portal's); the portal itself
+    # calls the services from its server, so in most set-ups nothing needs CORS at all.
+    cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:3000"])
 
     # Token verification (every service verifies; only auth_service signs).
     jwt_issuer: str = Field("http://localhost:8080", validation_alias=shared("JWT_ISSUER"))
