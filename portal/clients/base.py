@@ -79,7 +79,7 @@ def error_from_response(response: httpx.Response) -> ApiError:
     status = response.status_code
     if status >= 500:
         message = UNAVAILABLE
-    elif fields and status in (400, 422):
+    elif fields and status in (400, 409, 422):
         message = "Please correct the highlighted fields."
     else:
         message = STATUS_MESSAGES.get(status) or "; ".join(fields.values()) or UNAVAILABLE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import reflex as rx
@@ -27,7 +28,7 @@ class ArticleState(SessionState):
 
     @rx.event
     async def load(self) -> AsyncIterator[None]:
-        slug = str(self.router.page.params.get("slug") or "")
+        slug = self.path_arg("/article/")
         self.loading, self.error, self.comment_text, self.comment_error = True, "", "", ""
         if self.article.slug != slug:
             self.article, self.comments, self.found = Article(), [], False
@@ -35,8 +36,10 @@ class ArticleState(SessionState):
         session = await self.get_state(SessionState)
         token = await session.optional_token()
         try:
-            self.article = await blog_client().article(slug, token)
-            self.comments = await blog_client().comments(slug, token)
+            client = blog_client()
+            self.article, self.comments = await asyncio.gather(
+                client.article(slug, token), client.comments(slug, token)
+            )
             self.found = True
         except ApiError as exc:
             self.found, self.error = False, exc.message

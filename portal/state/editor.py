@@ -37,7 +37,7 @@ class EditorState(SessionState):
 
     @rx.event
     async def load(self) -> AsyncIterator[Any]:
-        slug = str(self.router.page.params.get("slug") or "")
+        slug = self.path_arg("/editor/")
         self.ready, self.errors, self.error, self.preview = False, {}, "", False
         self.editing, self.title, self.description, self.body, self.tags = slug, "", "", "", ""
         self.status, self._etag = "draft", ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import reflex as rx
@@ -44,19 +45,21 @@ class HomeState(SessionState):
         except ApiError as exc:
             self.articles, self.total, self.error = [], 0, exc.message
 
+    async def _popular_tags(self) -> list[str]:
+        try:
+            return await blog_client().tags()
+        except ApiError:
+            return []
+
     @rx.event
     async def load(self) -> AsyncIterator[None]:
-        params = self.router.page.params
-        tag = str(params.get("tag") or "")
+        tag = self.query_arg("tag")
         self.tab, self.tag, self.page = ("tag", tag, 1) if tag else ("global", "", 1)
         self.loading = True
         yield
-        try:
-            self.tags = await blog_client().tags()
-        except ApiError:
-            self.tags = []
-        await self._fetch()
-        self.loading = False
+        # The tags and the first page at once: the page shows when both are in.
+        tags, _ = await asyncio.gather(self._popular_tags(), self._fetch())
+        self.tags, self.loading = tags, False
 
     @rx.event
     async def show(self, tab: str) -> AsyncIterator[None]:

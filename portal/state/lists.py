@@ -40,7 +40,7 @@ class ProfileState(SessionState):
 
     @rx.event
     async def load(self) -> AsyncIterator[None]:
-        name = str(self.router.page.params.get("name") or "")
+        name = self.path_arg("/profile/")
         self.loading, self.error, self.tab = True, "", "articles"
         if self.profile.username != name:
             self.profile, self.articles, self.found = Profile(username=name), [], False
@@ -89,7 +89,7 @@ class SearchState(SessionState):
 
     @rx.event
     async def load(self) -> AsyncIterator[None]:
-        self.query = str(self.router.page.params.get("q") or "").strip()
+        self.query = self.query_arg("q")
         async for _ in self._search():
             yield
 

@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -72,6 +73,14 @@ class SessionState(rx.State):
     @rx.var
     def signed_in(self) -> bool:
         return self.username != ""
+
+    def path_arg(self, prefix: str) -> str:
+        """The rest of the current path after `prefix` ('/article/' -> the slug), else ''."""
+        path = str(self.router.url.path)
+        return unquote(path[len(prefix) :].strip("/")) if path.startswith(prefix) else ""
+
+    def query_arg(self, name: str) -> str:
+        return str(self.router.url.query_parameters.get(name) or "").strip()
 
     def adopt(self, user: User) -> None:
         """Take a user answer (login, register, refresh, update) as the current session."""

@@ -38,7 +38,10 @@ PRINT_ENV = "import os; print('migrated with', os.environ['DATABASE_URL'], os.en
 
 
 def stand_in_table(
-    site: Path, migrate: tuple[str, ...] | None = None, port: int | None = None
+    site: Path,
+    migrate: tuple[str, ...] | None = None,
+    port: int | None = None,
+    build: tuple[str, ...] | None = None,
 ) -> TableFactory:
     """A process table like the real one: an 'auth' that is `http.server`, and the real edge."""
     jwks = site / ".well-known" / "jwks.json"
@@ -61,6 +64,7 @@ def stand_in_table(
             database="auth",
             migrate=migrate or (sys.executable, "-c", PRINT_ENV),
             package="auth_service",
+            build=build,
         )
         return [auth, edge_process([auth], port=edge_port)]
 
@@ -101,7 +105,8 @@ def interrupt_when_ready(
 
 def test_up_starts_stack_reports_ready_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
     config = StackConfig(root=tmp_path, pg_port=free_port(), redis_port=free_port())
-    table = stand_in_table(tmp_path / "site")
+    build = (sys.executable, "-c", "open('built.txt', 'w').write('frontend')")
+    table = stand_in_table(tmp_path / "site", build=build)
     databases: list[str] = []
     jwks_status: list[int] = []
 
@@ -119,13 +124,16 @@ def test_up_starts_stack_reports_ready_and_ctrl_c_stops_everything(tmp_path: Pat
     text = out.getvalue()
     assert code == 0, text
     steps = [line for line in text.splitlines() if line.startswith("==>")]
-    assert steps[:5] == [
+    assert steps[:6] == [
         "==> starting PostgreSQL (embedded, .data/postgres)",
         "==> starting Redis (embedded, .data/redis)",
         "==> creating databases",
         "==> migrating auth_service",
+        "==> building auth_service (production build; the first one takes a minute)",
         "==> starting services",
     ]
+    # The build ran to completion in the workspace root, before anything started.
+    assert (tmp_path / "built.txt").read_text() == "frontend"
     assert steps[-2:] == ["==> stopping Redis", "==> stopping PostgreSQL"]
     pg_url = f"postgresql://postgres@127.0.0.1:{config.pg_port}/auth"
     assert f"migrated with {pg_url} redis://127.0.0.1:{config.redis_port}/0" in text
@@ -180,6 +188,21 @@ def test_up_fails_with_migration_output_and_stops_servers(tmp_path: Path) -> Non
     assert "==> starting services" not in out.getvalue()
     assert not config.embedded_postgres().is_running
     assert not config.embedded_redis().is_running
+
+
+def test_up_fails_with_build_output_and_starts_nothing(tmp_path: Path) -> None:
+    config = StackConfig(root=tmp_path, pg_port=free_port(), redis_port=free_port())
+    failing = (sys.executable, "-c", "import sys; print('bun: not found'); sys.exit(3)")
+    table = stand_in_table(tmp_path / "site", build=failing)
+    out = io.StringIO()
+
+    with pytest.raises(StackError) as caught:
+        up(config, table=table, out=out)
+
+    assert "building auth_service failed (exit code 3)" in str(caught.value)
+    assert "bun: not found" in str(caught.value)
+    assert "==> starting services" not in out.getvalue()
+    assert not config.embedded_postgres().is_running
 
 
 def test_up_refuses_busy_service_port(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import redis
 
 from devstack._proc import free_port, log_tail, stop_tree
 from devstack.keys import ensure_signing_key
-from devstack.portal import build_command, portal_env, serve_command
+from devstack.portal import build_command, portal_env, private_app_dir, serve_command
 from service_kit.testing.servers import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,16 +106,25 @@ def _service(
 
 def build_portal(app_dir: Path, port: int, auth_url: str, blog_url: str) -> dict[str, str]:
     """A private copy of the app (its own .web/) built for `port`; returns the server's env."""
-    app_dir.mkdir(parents=True, exist_ok=True)
-    (app_dir / "portal").symlink_to(ROOT / "portal", target_is_directory=True)
-    shutil.copy(ROOT / "rxconfig.py", app_dir / "rxconfig.py")
+    private_app_dir(ROOT, app_dir)
     env = portal_env(ROOT, port, auth_url, blog_url)
     _run(build_command(), env, app_dir, "building the portal")
     return env
 
 
+@dataclass(frozen=True)
+class Services:
+    auth_url: str
+    blog_url: str
+
+
 @contextmanager
-def e2e_stack(work_dir: Path, postgres_url: str, redis_url: str) -> Iterator[E2EStack]:
+def services_stack(work_dir: Path, postgres_url: str, redis_url: str) -> Iterator[Services]:
+    """auth_service and blog_service on free ports, fresh databases, short access tokens."""
+    # Fresh databases restart user ids at 1: profiles cached in Redis by id from an earlier
+    # run would name the wrong people. The other service suites flush their Redis db too.
+    with redis.Redis.from_url(redis_url) as client:
+        client.flushdb()
     with ExitStack() as stack:
         keys = work_dir / "keys"
         ensure_signing_key(keys)
@@ -149,11 +158,21 @@ def e2e_stack(work_dir: Path, postgres_url: str, redis_url: str) -> Iterator[E2E
             "BLOG_COMMENTS_PER_MINUTE": PLENTY,
         }
         blog_url = _service(stack, "blog_service", free_port(), blog_env, work_dir)
+        yield Services(issuer, blog_url)
+
+
+@contextmanager
+def e2e_stack(work_dir: Path, postgres_url: str, redis_url: str) -> Iterator[E2EStack]:
+    """The services, then the portal's production build served on a free port."""
+    with ExitStack() as stack:
+        services = stack.enter_context(services_stack(work_dir, postgres_url, redis_url))
         portal_port = free_port()
         app_dir = work_dir / "app"
-        env = build_portal(app_dir, portal_port, issuer, blog_url)
+        env = build_portal(app_dir, portal_port, services.auth_url, services.blog_url)
         log = work_dir / "portal.log"
         portal = _spawn(serve_command(portal_port), env, app_dir, log)
         stack.callback(_stop, portal)
         _wait(f"http://127.0.0.1:{portal_port}/ping", portal, log)
-        yield E2EStack(issuer, blog_url, f"http://localhost:{portal_port}", work_dir)
+        yield E2EStack(
+            services.auth_url, services.blog_url, f"http://localhost:{portal_port}", work_dir
+        )

@@ -48,3 +48,21 @@ async def test_search_with_no_match_says_what_to_try(watched: Watched) -> None:
     page = watched.page
     await page.goto("/search?q=" + unique("nothingmatches"))
     await expect(page.locator("#search-empty")).to_contain_text("Nothing matches")
+
+
+async def test_tag_link_shows_pages_of_twenty(watched: Watched, api: Api) -> None:
+    page = watched.page
+    writer = await api.register()
+    tag = unique("paged")
+    for n in range(21):
+        await api.article(writer["token"], title=f"Paged {n:02d}", tagList=[tag])
+    await page.goto(f"/?tag={tag}")
+    previews = page.locator(".article-preview")
+    await expect(previews).to_have_count(20)
+    await expect(page.locator("#page-info")).to_have_text("Page 1 of 2")
+    await expect(previews.first).to_contain_text("Paged 20")
+    await page.click("#page-next")
+    await expect(page.locator("#page-info")).to_have_text("Page 2 of 2")
+    await expect(previews).to_have_count(1)
+    await expect(previews.first).to_contain_text("Paged 00")
+    await expect(page.locator("#page-next")).to_be_disabled()

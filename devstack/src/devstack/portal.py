@@ -13,6 +13,7 @@ build serves one port only.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,6 +26,7 @@ __all__ = [
     "build_command",
     "portal_env",
     "portal_process",
+    "private_app_dir",
     "serve_command",
     "toolchain_env",
 ]
@@ -90,3 +92,17 @@ def portal_process(root: Path, port: int, auth_url: str, blog_url: str) -> Servi
         build=build_command(),
         package="portal",
     )
+
+
+def private_app_dir(root: Path, app_dir: Path) -> Path:
+    """A folder that builds and serves the workspace's portal with its own `.web/`.
+
+    Tests and benchmarks build for their own port; doing so in the workspace would replace
+    the frontend a running `make dev` serves. The app code is linked, not copied.
+    """
+    app_dir.mkdir(parents=True, exist_ok=True)
+    link = app_dir / "portal"
+    if not link.exists():
+        link.symlink_to(root / "portal", target_is_directory=True)
+    shutil.copy(root / "rxconfig.py", app_dir / "rxconfig.py")
+    return app_dir
