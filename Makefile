@@ -65,6 +65,11 @@ clean-data:
 # The speed of blog_service (issue 3): a private stack on free ports, 10,000 seeded articles,
 # three locust scenarios; writes bench/results.json and bench/results.md (see bench/README.md).
 # BENCH_ARGS passes options, e.g. `make bench BENCH_ARGS="--scenario list --duration 20"`.
-.PHONY: bench
+.PHONY: bench soak
 bench: install
 	@$(UV) run --frozen python -m bench.run $(BENCH_ARGS)
+
+# Issue 8's soak: 10 minutes of a realistic mix at 100 req/s on the same private stack;
+# reports latency per endpoint, errors, and memory and connections at the start and end.
+soak: install
+	@$(UV) run --frozen python -m bench.soak $(SOAK_ARGS)

@@ -183,3 +183,30 @@ class MixedUser(BenchUser):
             name="POST /api/articles/{slug}/favorite",
         )
         self.favorited.append(slug)
+
+
+class SoakUser(MixedUser):
+    """`make soak`: the mixed load plus search and sign-ins at a realistic share.
+
+    Added to MixedUser's 100 weights: search 3 and login 2 (about 2 % of requests; a real
+    blog signs people in far less often than it serves pages, and each login is an
+    argon2id hash, the most expensive thing the platform does on purpose).
+    """
+
+    words = ("kubernetes", "python", "latency", "rollout", "postgres", "cache", "istio")
+
+    @task(3)
+    def search(self) -> None:
+        self.client.get(
+            f"/api/articles?q={self.rng.choice(self.words)}&limit=10",
+            name="GET /api/articles?q=",
+        )
+
+    @task(2)
+    def login(self) -> None:
+        person = self.rng.choice(self.authors)
+        self.client.post(
+            f"{os.environ['BENCH_AUTH_URL']}/api/users/login",
+            json={"user": {"email": person["email"], "password": person["password"]}},
+            name="POST /api/users/login",
+        )

@@ -95,9 +95,16 @@ def run_locust(
     csv_prefix: Path | None,
     meter: CpuMeter | None = None,
     on_measuring: Callable[[], None] | None = None,
+    on_tick: Callable[[], None] | None = None,
 ) -> float:
-    """Run one locust process to completion; return when its measurement began."""
-    env = {"BENCH_DATA": str(data_file), "BENCH_MIXED_RATE_PER_USER": str(MIXED_RATE_PER_USER)}
+    """Run one locust process to completion; return when its measurement began.
+
+    ``on_tick`` is called about once a second while locust runs (for sampling)."""
+    env = {
+        "BENCH_DATA": str(data_file),
+        "BENCH_MIXED_RATE_PER_USER": str(MIXED_RATE_PER_USER),
+        "BENCH_AUTH_URL": stack.auth.url,
+    }
     log_path = stack.work_dir / f"locust-{scenario.name}.log"
     process = spawn(locust_command(scenario, stack.blog.url, seconds, csv_prefix), env, log_path)
     measuring_from = time.monotonic() + 4.0  # start-up and two seconds of spawning
@@ -109,6 +116,8 @@ def run_locust(
         while process.poll() is None:
             if meter is not None:
                 meter.sample()
+            if on_tick is not None:
+                on_tick()
             if not notified and time.monotonic() >= measuring_from and on_measuring:
                 on_measuring()
                 notified = True
