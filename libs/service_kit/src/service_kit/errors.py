@@ -26,6 +26,8 @@ log = structlog.get_logger(__name__)
 
 ErrorMap = Mapping[str, Sequence[str]]
 UNAVAILABLE = "is unavailable, try again shortly"
+# FastAPI's detail when reading the request body fails other than as a JSON syntax error.
+FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
 class ErrorBody(BaseModel):
@@ -158,6 +160,10 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == FASTAPI_BODY_PARSE_ERROR:
+        # A JSON body that is not UTF-8 (json.loads raises UnicodeDecodeError, which FastAPI
+        # answers with an undocumented 400): the same 422 as any other malformed JSON.
+        return error_response(422, {"body": ["is not valid JSON"]})
     messages = {
         404: ("path", "not found"),
         405: ("method", "is not allowed"),

@@ -1,0 +1,41 @@
+"""Failures schemathesis found in auth_service (tests/hardening/test_fuzz.py), smallest input each."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+# A JSON body that is not UTF-8 made FastAPI answer 400 "There was an error parsing the body",
+# a status no operation documents (schemathesis: status_code_conformance, 2026-11-26).
+NOT_UTF8 = b"\x80"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/users", "/api/users/login", "/api/auth/refresh", "/api/auth/logout"]
+)
+async def test_post_body_not_utf8_is_invalid_json_422(
+    client: httpx.AsyncClient,
+    register: Callable[..., Awaitable[dict[str, Any]]],
+    auth_header: Callable[..., dict[str, str]],
+    path: str,
+) -> None:
+    user = await register()
+    headers = {"Content-Type": "application/json", **auth_header(user["token"])}
+    response = await client.post(path, content=NOT_UTF8, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json() == {"errors": {"body": ["is not valid JSON"]}}
+
+
+async def test_put_user_body_not_utf8_is_invalid_json_422(
+    client: httpx.AsyncClient,
+    register: Callable[..., Awaitable[dict[str, Any]]],
+    auth_header: Callable[..., dict[str, str]],
+) -> None:
+    user = await register()
+    headers = {"Content-Type": "application/json", **auth_header(user["token"])}
+    response = await client.put("/api/user", content=NOT_UTF8, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json() == {"errors": {"body": ["is not valid JSON"]}}
