@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -23,12 +23,26 @@ class FormState(SessionState):
     busy: rx.Field[bool] = rx.field(False)
     saved: rx.Field[bool] = rx.field(False)
 
+    # The form's field names: an error for any other field goes into the banner.
+    _fields: ClassVar[tuple[str, ...]] = ()
+
     def _failed(self, exc: ApiError) -> None:
         self.errors = exc.fields
-        self.error = exc.message
+        loose = [text for name, text in exc.fields.items() if name not in self._fields]
+        self.error = (
+            " ".join([exc.message, *(f"({text})" for text in loose)]) if loose else exc.message
+        )
 
 
 class SignInState(FormState):
+    _fields = ("email", "password")
+
+    def _failed(self, exc: ApiError) -> None:
+        if exc.status == 401:
+            self.errors, self.error = {}, "Wrong email or password."
+        else:
+            super()._failed(exc)
+
     @rx.event
     async def submit(self, form: dict[str, Any]) -> AsyncIterator[Any]:
         self.busy, self.errors, self.error = True, {}, ""
@@ -46,6 +60,8 @@ class SignInState(FormState):
 
 
 class SignUpState(FormState):
+    _fields = ("username", "email", "password")
+
     @rx.event
     async def submit(self, form: dict[str, Any]) -> AsyncIterator[Any]:
         self.busy, self.errors, self.error = True, {}, ""
@@ -65,6 +81,8 @@ class SignUpState(FormState):
 
 
 class SettingsState(FormState):
+    _fields = ("image", "username", "bio", "email", "password")
+
     @rx.event
     async def load(self) -> Any:
         self.errors, self.error, self.saved = {}, "", False

@@ -8,7 +8,7 @@ import re
 
 from playwright.async_api import expect
 
-from tests.e2e.helpers import Api, Watched, sign_in
+from tests.e2e.helpers import PASSWORD, Api, Watched, sign_in
 from tests.e2e.stack import ACCESS_TOKEN_TTL_SECONDS, E2EStack
 
 JWT = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+")
@@ -78,6 +78,11 @@ async def test_settings_change_profile_and_password(watched: Watched, api: Api) 
     await page.click("#settings-save")
     await expect(page.locator("#settings-saved")).to_be_visible()
     await page.click("#sign-out")
+    await page.goto("/login")
+    await page.fill("#signin-email", user["email"])
+    await page.fill("#signin-password", PASSWORD)
+    await page.click("#signin-submit")
+    await expect(page.locator("#signin-error")).to_contain_text("Wrong email or password.")
     await sign_in(page, user["email"], "another long passphrase")
     await page.goto(f"/profile/{user['username']}")
     await expect(page.locator("#profile-name")).to_have_text(user["username"])
