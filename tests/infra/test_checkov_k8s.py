@@ -5,6 +5,7 @@ with a written reason. A broken copy shows that a failed check fails the test.""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -30,7 +31,8 @@ SCANNED = [
 
 def checkov(folders: list[Path]) -> tuple[int, list[dict[str, Any]]]:
     """Run checkov on `folders`; its exit code and one report per framework and folder."""
-    uv = shutil.which("uv")
+    # `uv run` (how make test starts pytest) names itself in UV, even when not on PATH.
+    uv = os.environ.get("UV") or shutil.which("uv")
     if uv is None:
         pytest.fail("uv is missing: run `make install` (it also syncs tools/checkov)")
     done = subprocess.run(

@@ -23,7 +23,8 @@ TERRAFORM = REPO / "terraform"
 
 
 def uv_command() -> list[str]:
-    uv = shutil.which("uv")
+    # `uv run` (how make test starts pytest) names itself in UV, even when not on PATH.
+    uv = os.environ.get("UV") or shutil.which("uv")
     return [uv] if uv else [sys.executable, "-m", "uv"]
 
 
