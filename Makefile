@@ -73,3 +73,10 @@ bench: install
 # reports latency per endpoint, errors, and memory and connections at the start and end.
 soak: install
 	@$(UV) run --frozen python -m bench.soak $(SOAK_ARGS)
+
+# Issue 8's long fuzzing hunt: the schemathesis run and the property tests of `make test`
+# (tests/hardening), with FUZZ_EXAMPLES generated cases per operation and property instead of
+# 25 and 30, e.g. `make fuzz FUZZ_EXAMPLES=2000`.
+.PHONY: fuzz
+fuzz: install
+	@FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),500) $(UV) run --frozen pytest tests/hardening --no-cov -p no:cacheprovider -q
