@@ -13,6 +13,7 @@ const PACKAGES = {
   "telemetry.istio.io": "@kubernetes-models/istio",
   "argoproj.io": "@kubernetes-models/argo-cd",
   "external-secrets.io": "@kubernetes-models/external-secrets",
+  "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
 };
 
 function describe(error) {
