@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis import Redis
 
 from auth_service.cli import migrate as migrate_auth
 from auth_service.config import AuthSettings
@@ -28,6 +29,10 @@ _names = itertools.count(1)
 def hardening_stack(
     postgres_server_url: str, redis_server_url: str, signing_keys_dir: Path
 ) -> Iterator[Stack]:
+    # Fresh databases, and no cached profile or read-cache generation left in Redis by an
+    # earlier run (the same usernames would resolve to that run's user ids).
+    with Redis.from_url(redis_server_url) as redis:
+        redis.flushdb()
     auth_db = create_database(postgres_server_url, "test_hardening_auth")
     blog_db = create_database(postgres_server_url, "test_hardening_blog")
     migrate_auth(auth_db)
