@@ -84,7 +84,7 @@ async def insert_article(session: AsyncSession, article: Article, tags: Sequence
             break
         except IntegrityError:
             article.slug = f"{slugify(article.title)}-{secrets.token_hex(3)}"
-    await set_tags(session, article, tags)
+    await set_tags(session, article, tags, replacing=False)
     return article
 
 
@@ -108,11 +108,16 @@ def new_article(
     )
 
 
-async def set_tags(session: AsyncSession, article: Article, names: Sequence[str]) -> None:
-    """Replace the article's tags, keeping the order given (first occurrence wins)."""
+async def set_tags(
+    session: AsyncSession, article: Article, names: Sequence[str], *, replacing: bool = True
+) -> None:
+    """Set the article's tags, keeping the order given (first occurrence wins).
+
+    ``replacing=False`` for a new article, which has no tags to remove yet."""
     assert article.id is not None
     ordered = list(dict.fromkeys(names))
-    await session.execute(delete(ArticleTag).where(col(ArticleTag.article_id) == article.id))
+    if replacing:
+        await session.execute(delete(ArticleTag).where(col(ArticleTag.article_id) == article.id))
     article.tag_text = " ".join(ordered)
     if not ordered:
         await session.flush()
