@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # expiry test needs to wait only this long.
 ACCESS_TOKEN_TTL_SECONDS = 12
 PLENTY = "100000"
+FOLLOWING_CACHE_TTL_SECONDS = 1
 
 
 class StackError(RuntimeError):
@@ -156,6 +157,9 @@ def services_stack(work_dir: Path, postgres_url: str, redis_url: str) -> Iterato
             "BLOG_PUBLIC_URL": issuer,
             "BLOG_ARTICLES_PER_MINUTE": PLENTY,
             "BLOG_COMMENTS_PER_MINUTE": PLENTY,
+            # blog_service remembers whom a reader follows for 30 s (follows happen in
+            # auth_service, so it cannot know sooner); the feed test cannot wait that long.
+            "BLOG_FOLLOWING_CACHE_TTL_SECONDS": str(FOLLOWING_CACHE_TTL_SECONDS),
         }
         blog_url = _service(stack, "blog_service", free_port(), blog_env, work_dir)
         yield Services(issuer, blog_url)
