@@ -45,6 +45,13 @@ async def test_second_user_cannot_edit_first_users_article(
     await expect(page.locator("#favorite-button")).to_contain_text("Unfavorite")
     await page.click("#follow-button")
     await expect(page.locator("#follow-button")).to_contain_text("Unfollow")
+    # The reader's profile lists what they favorited; the author's offers to unfollow.
+    await page.goto(f"/profile/{reader['username']}")
+    await page.click("#tab-favorites")
+    await expect(page.locator(".article-preview", has_text="Not yours to edit")).to_have_count(1)
+    await page.goto(f"/profile/{author['username']}")
+    await expect(page.locator(".article-preview", has_text="Not yours to edit")).to_have_count(1)
+    await expect(page.locator("#profile-follow")).to_have_text("Unfollow")
     # blog_service's memory of whom the reader follows runs out (1 s here, 30 s by default).
     await asyncio.sleep(FOLLOWING_CACHE_TTL_SECONDS + 0.5)
     await page.click("#nav-home")
