@@ -39,3 +39,18 @@ async def test_put_user_body_not_utf8_is_invalid_json_422(
     response = await client.put("/api/user", content=NOT_UTF8, headers=headers)
     assert response.status_code == 422, response.text
     assert response.json() == {"errors": {"body": ["is not valid JSON"]}}
+
+
+# A 405 named only the methods of the first route FastAPI registered for the path
+# (`Allow: GET` on /api/user, which also takes PUT): schemathesis, allow_header_conformance.
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [("/api/user", "GET, PUT"), ("/api/profiles/someone/follow", "DELETE, POST")],
+)
+async def test_method_not_allowed_lists_every_method_of_the_path(
+    client: httpx.AsyncClient, path: str, allowed: str
+) -> None:
+    response = await client.options(path)
+    assert response.status_code == 405, response.text
+    assert response.headers["Allow"] == allowed
+    assert response.json() == {"errors": {"method": ["is not allowed"]}}

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import pytest
 
 Writer = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -22,3 +23,23 @@ async def test_post_article_body_not_utf8_is_invalid_json_422(
     response = await blog.post("/api/articles", content=NOT_UTF8, headers=headers)
     assert response.status_code == 422, response.text
     assert response.json() == {"errors": {"body": ["is not valid JSON"]}}
+
+
+# A 405 named only the methods of the first route FastAPI registered for the path
+# (`Allow: GET` on /api/articles, which also takes POST): schemathesis, allow_header_conformance.
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/api/articles", "GET, POST"),
+        ("/api/articles/some-slug", "DELETE, GET, PUT"),
+        ("/api/articles/some-slug/favorite", "DELETE, POST"),
+        ("/api/articles/some-slug/comments", "GET, POST"),
+    ],
+)
+async def test_method_not_allowed_lists_every_method_of_the_path(
+    blog: httpx.AsyncClient, path: str, allowed: str
+) -> None:
+    response = await blog.options(path)
+    assert response.status_code == 405, response.text
+    assert response.headers["Allow"] == allowed
+    assert response.json() == {"errors": {"method": ["is not allowed"]}}

@@ -21,6 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = structlog.get_logger(__name__)
 
@@ -158,8 +159,24 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return error_response(422, validation_errors(exc.errors()))
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    return ", ".join(
+        method
+        for method in ("DELETE", "GET", "PATCH", "POST", "PUT")
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        # RFC 9110 15.5.6: a 405 lists the methods the resource supports (found by fuzzing).
+        headers["Allow"] = allowed
     if exc.status_code == 400 and exc.detail == FASTAPI_BODY_PARSE_ERROR:
         # A JSON body that is not UTF-8 (json.loads raises UnicodeDecodeError, which FastAPI
         # answers with an undocumented 400): the same 422 as any other malformed JSON.
@@ -170,7 +187,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
         413: ("body", "is too large"),
     }
     field, message = messages.get(exc.status_code, ("request", str(exc.detail).lower()))
-    return error_response(exc.status_code, {field: [message]}, exc.headers)
+    return error_response(exc.status_code, {field: [message]}, headers)
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
