@@ -43,3 +43,20 @@ async def test_method_not_allowed_lists_every_method_of_the_path(
     assert response.status_code == 405, response.text
     assert response.headers["Allow"] == allowed
     assert response.json() == {"errors": {"method": ["is not allowed"]}}
+
+
+# `/api/articles/feed` is the feed, so an article whose title slugifies to "feed" could be
+# written but never read by its slug (found through allow_header_conformance: the feed's path
+# also answers PUT and DELETE, those of `/api/articles/{slug}`).
+async def test_article_titled_feed_is_readable_at_its_slug(
+    blog: httpx.AsyncClient, writer: Writer
+) -> None:
+    author = await writer()
+    body = {"title": "Feed", "description": "d", "body": "b"}
+    created = await blog.post("/api/articles", json={"article": body}, headers=author["headers"])
+    assert created.status_code == 201, created.text
+    slug = created.json()["article"]["slug"]
+    assert slug != "feed"
+    read = await blog.get(f"/api/articles/{slug}")
+    assert read.status_code == 200, read.text
+    assert read.json()["article"]["title"] == "Feed"

@@ -69,7 +69,8 @@ async def slug_taken(session: AsyncSession, slug: str) -> bool:
 
 async def unique_slug(session: AsyncSession, title: str) -> str:
     base = slugify(title)
-    if not await slug_taken(session, base):
+    # "feed" is taken by the route /api/articles/feed: that article could never be read.
+    if base != "feed" and not await slug_taken(session, base):
         return base
     # Same title as an existing article: a short random suffix keeps both addressable.
     return f"{base}-{secrets.token_hex(3)}"
