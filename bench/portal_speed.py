@@ -114,7 +114,7 @@ def start_portal(stack: ExitStack, work_dir: Path, auth_url: str, blog_url: str)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{service.url}/ping", timeout=2, trust_env=False).is_success:
+            if httpx.get(f"{service.url}/readyz", timeout=2, trust_env=False).is_success:
                 return f"http://localhost:{port}"
         except httpx.HTTPError:
             pass

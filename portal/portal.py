@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from portal.csp import ContentSecurityPolicy
+from portal.health import health_app
 from portal.pages.account import settings, sign_in, sign_up
 from portal.pages.article import article
 from portal.pages.editor import editor
@@ -18,7 +19,8 @@ from portal.state.lists import DraftsState, ProfileState, SearchState
 from portal.state.session import SessionState
 
 app = rx.App(
-    api_transformer=ContentSecurityPolicy,
+    # Health routes first (Reflex is mounted inside), then the CSP around everything.
+    api_transformer=[health_app(), ContentSecurityPolicy],
     # No favicon file to fetch (a 404 in every console otherwise).
     head_components=[rx.el.link(rel="icon", href="data:,")],
 )

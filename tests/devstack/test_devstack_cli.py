@@ -104,7 +104,7 @@ def test_process_table_runs_auth_blog_and_portal_with_their_settings_and_edge_la
         sys.executable,
         *("-m", "reflex", "export", "--frontend-only", "--no-zip", "--loglevel", "warning"),
     )
-    assert portal.ready_url == "http://127.0.0.1:3000/ping"
+    assert portal.ready_url == "http://127.0.0.1:3000/readyz"
     assert portal.env["PORTAL_AUTH_URL"] == "http://127.0.0.1:8001"
     assert portal.env["PORTAL_BLOG_URL"] == "http://127.0.0.1:8002"
     assert portal.env["REFLEX_API_URL"] == "http://localhost:3000"

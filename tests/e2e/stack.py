@@ -176,7 +176,7 @@ def e2e_stack(work_dir: Path, postgres_url: str, redis_url: str) -> Iterator[E2E
         log = work_dir / "portal.log"
         portal = _spawn(serve_command(portal_port), env, app_dir, log)
         stack.callback(_stop, portal)
-        _wait(f"http://127.0.0.1:{portal_port}/ping", portal, log)
+        _wait(f"http://127.0.0.1:{portal_port}/readyz", portal, log)
         yield E2EStack(
             services.auth_url, services.blog_url, f"http://localhost:{portal_port}", work_dir
         )

@@ -57,3 +57,6 @@ async def test_pages_send_a_content_security_policy_without_unsafe_inline_script
     assert directives["frame-ancestors"] == "'none'"
     # The page ran: its inline scripts match their hashes (a mismatch is a console error).
     await expect(watched.page.locator("#home-title")).to_be_visible()
+    # The health routes sit in front of the Reflex app, on the same port.
+    health = await watched.page.request.get("/healthz")
+    assert (health.status, await health.json()) == (200, {"status": "ok"})

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from portal.clients.base import UNAVAILABLE, Settings, error_from_response
 from portal.csp import ContentSecurityPolicy, policy_for
+from portal.health import health_app
 from portal.state.editor import split_tags
 from portal.state.session import token_expiry
 
@@ -99,3 +100,12 @@ async def test_middleware_sets_policy_on_html_only() -> None:
     assert html.headers["x-content-type-options"] == "nosniff"
     assert "content-security-policy" not in data.headers
     assert data.json() == {"a": 1}
+
+
+async def test_health_routes_answer_without_the_app() -> None:
+    transport = httpx.ASGITransport(app=health_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal") as client:
+        for path in ("/healthz", "/readyz"):
+            response = await client.get(path)
+            assert (response.status_code, response.json()) == (200, {"status": "ok"})
+        assert (await client.get("/other")).status_code == 404

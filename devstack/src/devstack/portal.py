@@ -86,7 +86,7 @@ def portal_process(root: Path, port: int, auth_url: str, blog_url: str) -> Servi
         name="portal",
         command=serve_command(port),
         port=port,
-        ready_url=f"http://127.0.0.1:{port}/ping",
+        ready_url=f"http://127.0.0.1:{port}/readyz",
         env=portal_env(root, port, auth_url, blog_url),
         upstream=PORTAL,
         build=build_command(),
