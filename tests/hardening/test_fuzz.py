@@ -32,12 +32,14 @@ from tests.hardening.stack import Account, Stack, examples
 
 SEED = 20261126
 DEFAULT_EXAMPLES = 25
-CHECKS = [
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_schema_conformance",
-]
+# schemathesis' default checks, which include the four the issue names (no 5xx:
+# `not_a_server_error`; documented status, content type and body: `status_code_conformance`,
+# `content_type_conformance`, `response_schema_conformance`), and the header, method and
+# stateful ones (`allow_header_conformance`, `use_after_free`, ...). Left out: the three that
+# judge how closely the documents describe the input rules rather than how the services
+# answer (see docs/reliability.md): FastAPI documents no `minLength` for "not blank", no
+# optional security, and pydantic accepts 0 for false.
+CHECKS_OFF = ["positive_data_acceptance", "negative_data_rejection", "ignored_auth"]
 # A 2xx from these ends the token's session (logout) or every session of the user (a new
 # password): the next secured request gets a newly registered user's token.
 TOKEN_SPENDERS = {("POST", "/api/auth/logout"), ("PUT", "/api/user")}
@@ -50,7 +52,15 @@ def fuzz_config(base_url: str, max_examples: int) -> schemathesis.Config:
             "base-url": base_url,
             "request-timeout": 30,
             "generation": {"mode": "all", "max-examples": max_examples, "database": "none"},
-            "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
+            "checks": {name: {"enabled": False} for name in CHECKS_OFF},
+            # `/api/articles/feed` is also `/api/articles/{slug}` to the router, so its 405
+            # rightly allows PUT and DELETE, which the feed's path in the document lacks.
+            "operations": [
+                {
+                    "include-path": "/api/articles/feed",
+                    "checks": {"allow_header_conformance": {"enabled": False}},
+                }
+            ],
         }
     )
 
