@@ -44,7 +44,8 @@ def signing_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def disposable_postgres(tmp_path: Path) -> Iterator[EmbeddedPostgres]:
     from devstack.embedded import EmbeddedPostgres
 
-    with EmbeddedPostgres(tmp_path / "postgres") as server:
+    # A generous start timeout: initdb on a loaded 2-core machine can take half a minute.
+    with EmbeddedPostgres(tmp_path / "postgres", start_timeout=90.0) as server:
         yield server
 
 
