@@ -296,3 +296,33 @@ async def test_tokens_accepted_soon_after_auth_service_comes_back(
                 break
             await asyncio.sleep(0.25)
     assert response.status_code == 200, response.text
+
+
+async def test_auth_unreachable_public_reads_keep_answering_under_load(
+    no_auth_blog: httpx.AsyncClient, blog_app: FastAPI, writer: Any, new_article: NewArticle
+) -> None:
+    author = await writer()
+    slug = (await new_article(author, title="read under load", tagList=["busy"]))["slug"]
+    await forget_authors(blog_app)  # the worst case: no cached profile to fall back on
+    paths = [
+        "/api/articles",
+        "/api/articles?tag=busy",
+        f"/api/articles/{slug}",
+        f"/api/articles/{slug}/comments",
+        "/api/tags",
+    ]
+
+    async def reader(first: int) -> list[tuple[str, int, float]]:
+        seen = []
+        for n in range(first, first + 20):
+            path = paths[n % len(paths)]
+            response, elapsed = await timed(no_auth_blog.get(path))
+            seen.append((path, response.status_code, elapsed))
+        return seen
+
+    answers = [a for batch in await asyncio.gather(*(reader(n) for n in range(8))) for a in batch]
+    assert len(answers) == 160
+    assert [a for a in answers if a[1] != 200] == []
+    assert max(elapsed for _, _, elapsed in answers) < 2.0
+    single = await no_auth_blog.get(f"/api/articles/{slug}")
+    assert single.json()["article"]["author"]["username"] == author["username"]
