@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from auth_service.cli import migrate
 from auth_service.config import AuthSettings
 from auth_service.main import create_app
+from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from service_kit.testing.servers import create_database, drop_database
 
 Register = Callable[..., Awaitable[dict[str, Any]]]
@@ -109,3 +110,21 @@ def auth_header() -> Callable[..., dict[str, str]]:
 def settings_factory() -> Callable[..., AuthSettings]:
     """Build settings for an app on other servers (fault tests run on private ones)."""
     return make_settings
+
+
+@pytest.fixture
+async def app_client(
+    disposable_postgres: EmbeddedPostgres,
+    disposable_redis: EmbeddedRedis,
+    signing_keys_dir: Path,
+    settings_factory: Callable[..., Any],
+) -> AsyncIterator[httpx.AsyncClient]:
+    """auth_service on private PostgreSQL and Redis that a fault test may stop and freeze."""
+    disposable_postgres.create_database("auth")
+    url = disposable_postgres.url("auth")
+    migrate(url)
+    app = create_app(settings_factory(url, disposable_redis.url(), signing_keys_dir))
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield client

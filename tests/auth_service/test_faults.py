@@ -6,38 +6,15 @@ Each test runs on private embedded servers it may stop and freeze, never on shar
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from auth_service.cli import migrate
-from auth_service.main import create_app
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from service_kit.testing.http import timed, until_ok
 
 pytestmark = pytest.mark.chaos
 PASSWORD = "sturdy passphrase"
-
-
-@pytest.fixture
-async def app_client(
-    disposable_postgres: EmbeddedPostgres,
-    disposable_redis: EmbeddedRedis,
-    signing_keys_dir: Path,
-    settings_factory: Callable[..., Any],
-) -> AsyncIterator[httpx.AsyncClient]:
-    disposable_postgres.create_database("auth")
-    url = disposable_postgres.url("auth")
-    migrate(url)
-    app = create_app(settings_factory(url, disposable_redis.url(), signing_keys_dir))
-    async with LifespanManager(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client
 
 
 async def _register(client: httpx.AsyncClient, n: int) -> httpx.Response:
