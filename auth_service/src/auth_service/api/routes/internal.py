@@ -18,7 +18,7 @@ router = APIRouter(prefix="/internal", tags=["Internal"])
 @router.post(
     "/profiles/batch",
     response_model=ProfileBatchResponse,
-    responses=error_responses(422),
+    responses=error_responses(413, 422),
     summary="Resolve many users (by id or username) to profiles, with the viewer's follows",
 )
 async def batch_profiles(

@@ -30,7 +30,7 @@ REFRESH_MESSAGES = {
     "/refresh",
     response_model=UserResponse,
     response_model_exclude_unset=True,
-    responses=error_responses(401, 422, 503),
+    responses=error_responses(401, 413, 422, 503),
     summary="Trade a refresh token for a new access token and refresh token",
 )
 async def refresh(
@@ -52,7 +52,7 @@ async def refresh(
     "/logout",
     status_code=204,
     response_class=Response,
-    responses=error_responses(401, 422, 503),
+    responses=error_responses(401, 413, 422, 503),
     summary="End this session: revoke the refresh token's family and this access token",
 )
 async def logout(

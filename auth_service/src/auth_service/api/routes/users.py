@@ -58,7 +58,7 @@ def require_acceptable_password(password: str) -> None:
     status_code=201,
     response_model=UserResponse,
     response_model_exclude_unset=True,
-    responses=error_responses(409, 422, 503),
+    responses=error_responses(409, 413, 422, 503),
     summary="Register a new user",
 )
 async def register(
@@ -87,7 +87,7 @@ async def register(
     "/users/login",
     response_model=UserResponse,
     response_model_exclude_unset=True,
-    responses=error_responses(401, 422, 429, 503),
+    responses=error_responses(401, 413, 422, 429, 503),
     summary="Log in",
 )
 async def login(
@@ -134,7 +134,7 @@ async def get_current_user(user: CurrentUser, request: Request) -> UserResponse:
     "/user",
     response_model=UserResponse,
     response_model_exclude_unset=True,
-    responses=error_responses(401, 409, 422),
+    responses=error_responses(401, 409, 413, 422),
     summary="Update the current user",
 )
 async def update_current_user(

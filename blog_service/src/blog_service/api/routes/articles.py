@@ -225,7 +225,7 @@ async def get_article(
     "",
     status_code=201,
     response_model=SingleArticleResponse,
-    responses=error_responses(401, 409, 422, 429),
+    responses=error_responses(401, 409, 413, 422, 429),
     summary="Create an article (published, or a draft with status=draft)",
 )
 async def create_article(
@@ -256,7 +256,7 @@ async def create_article(
 @router.put(
     "/{slug}",
     response_model=SingleArticleResponse,
-    responses=error_responses(401, 403, 404, 412, 422),
+    responses=error_responses(401, 403, 404, 412, 413, 422),
     summary="Update an article (send If-Match with its ETag to avoid lost updates)",
 )
 async def update_article(

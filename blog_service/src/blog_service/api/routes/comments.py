@@ -49,7 +49,7 @@ async def list_comments(
     "",
     status_code=201,
     response_model=SingleCommentResponse,
-    responses=error_responses(401, 404, 422, 429),
+    responses=error_responses(401, 404, 413, 422, 429),
     summary="Comment on an article",
 )
 async def add_comment(
