@@ -20,7 +20,14 @@ from blog_service.main import create_app as create_blog_app
 from devstack.edge import create_edge_app
 from devstack.routes import AUTH_SERVICE, BLOG_SERVICE
 from service_kit.testing.servers import create_database, drop_database
-from tests.hardening.stack import PASSWORD, UNLIMITED_WRITES, Account, Stack, serve
+from tests.hardening.stack import (
+    PASSWORD,
+    TOKEN_TTL_SECONDS,
+    UNLIMITED_WRITES,
+    Account,
+    Stack,
+    serve,
+)
 
 _names = itertools.count(1)
 
@@ -39,7 +46,7 @@ def hardening_stack(
     migrate_blog(blog_db)
     auth_settings = AuthSettings.model_validate(
         {"environment": "test", "database_url": auth_db, "redis_url": redis_server_url,
-         "jwt_keys_dir": signing_keys_dir}
+         "jwt_keys_dir": signing_keys_dir, "access_token_ttl_seconds": TOKEN_TTL_SECONDS}
     )  # fmt: skip
     try:
         with serve(create_auth_app(auth_settings), "auth") as auth_url:

@@ -23,6 +23,8 @@ PASSWORD = "correct horse battery staple"
 # Far above what the fuzzing writes: the write budget is tested elsewhere, and a 429 on
 # every second write would leave the article and comment operations barely explored.
 UNLIMITED_WRITES = 1_000_000
+# The fuzzing user's token must outlive a long `make fuzz` (the default lifetime is 15 minutes).
+TOKEN_TTL_SECONDS = 4 * 3600
 
 
 class _Server(uvicorn.Server):

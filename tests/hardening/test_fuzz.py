@@ -5,8 +5,9 @@ schema's examples, the coverage cases (boundaries, missing and wrong types, inva
 and `FUZZ_EXAMPLES` generated cases (default 25), valid and invalid, with a fixed seed; then
 the stateful phase chains operations by the links schemathesis infers. Every answer must be:
 no 5xx, a status code the document lists for the operation, the documented content type and
-a body that matches the documented schema. Authenticated operations carry the token of a user
-registered through the edge at the start. `make fuzz` runs the same with more examples.
+a body that matches the documented schema, plus schemathesis' other default checks (see
+`CHECKS_OFF`). Authenticated operations carry the token of a user registered through the edge
+at the start. `make fuzz` runs the same with more examples.
 
 (schemathesis' pytest integration, `schema.parametrize()`, does not run on pytest 9.2:
 it writes `Function._nodeid`, which pytest 9 no longer has; the engine has no such tie.)
@@ -133,7 +134,7 @@ def load_schema(service_url: str, base_url: str, tokens: Tokens) -> BaseSchema:
     return prepare(schemathesis.openapi.from_dict(response.json(), config=config), tokens)
 
 
-def run(schema: BaseSchema) -> list[str]:
+def run(schema: BaseSchema, tokens: Tokens) -> list[str]:
     """Run every phase; return one line per failed check or error (empty: all passed)."""
     problems: list[str] = []
     calls: Counter[str] = Counter()
@@ -157,6 +158,7 @@ def run(schema: BaseSchema) -> list[str]:
             problems.append(f"fatal: {event.exception!r}")
     print(f"\nrequests per phase and operation: {dict(sorted(calls.items()))}")
     print(f"failures dropped as the edge's own 404 (see answered_by_edge_router): {dropped}")
+    print(f"users registered after a token was spent: {tokens.spent}")
     tested = {label.split(" ", 1)[1] for label, count in calls.items() if count}
     untested = {operation.label for operation in operations(schema)} - tested
     assert not untested, f"schemathesis sent no request to {sorted(untested)}"
@@ -180,7 +182,7 @@ def test_auth_service_answers_as_documented_through_the_edge(
     hardening_stack: Stack, tokens: Tokens
 ) -> None:
     schema = load_schema(hardening_stack.auth, hardening_stack.edge, tokens)
-    problems = run(schema.exclude(path_regex="^/internal/"))
+    problems = run(schema.exclude(path_regex="^/internal/"), tokens)
     assert problems == [], "\n".join(problems)
 
 
@@ -189,7 +191,7 @@ def test_auth_service_internal_operations_answer_as_documented(
 ) -> None:
     # The edge never routes /internal (PLATFORM.md): these are fuzzed on the service itself.
     schema = load_schema(hardening_stack.auth, hardening_stack.auth, tokens)
-    problems = run(schema.include(path_regex="^/internal/"))
+    problems = run(schema.include(path_regex="^/internal/"), tokens)
     assert problems == [], "\n".join(problems)
 
 
@@ -197,7 +199,7 @@ def test_blog_service_answers_as_documented_through_the_edge(
     hardening_stack: Stack, tokens: Tokens
 ) -> None:
     schema = load_schema(hardening_stack.blog, hardening_stack.edge, tokens)
-    problems = run(schema)
+    problems = run(schema, tokens)
     assert problems == [], "\n".join(problems)
 
 
