@@ -107,6 +107,25 @@ def answered_by_edge_router(response: Response) -> bool:
     )
 
 
+MAX_BODY_BYTES = 1024 * 1024  # the services' request cap (ServiceSettings.max_body_bytes)
+
+
+def edge_lost_an_oversized_upload(response: Response) -> bool:
+    """Whether the edge answered 502 because the service refused an upload over the cap.
+
+    Known edge bug (devstack/edge.py): the edge streams the request body to the service, which
+    answers 413 and closes once the body passes 1 MiB; the edge, still sending, takes the
+    closed connection for an unreachable upstream. Seen only with `make fuzz`'s larger cases.
+    """
+    body = response.request.body
+    return (
+        response.status_code == 502
+        and isinstance(body, bytes | str)
+        and len(body) > MAX_BODY_BYTES
+        and b'"upstream"' in response.content
+    )
+
+
 def prepare(schema: BaseSchema, tokens: Tokens) -> BaseSchema:
     """Send the token on every operation the document marks as secured; see the edge bug."""
 
@@ -124,10 +143,10 @@ def prepare(schema: BaseSchema, tokens: Tokens) -> BaseSchema:
         tokens.after_call(case, response)
 
     @schema.hook("filter_failure")
-    def not_the_edge_router(
+    def not_the_edges_own_answer(
         context: HookContext, failure: Any, case: Case[Any], response: Response
     ) -> bool:
-        return not answered_by_edge_router(response)
+        return not (answered_by_edge_router(response) or edge_lost_an_oversized_upload(response))
 
     return schema
 
@@ -168,7 +187,7 @@ def run(schema: BaseSchema, tokens: Tokens) -> list[str]:
         elif isinstance(event, FatalError):
             problems.append(f"fatal: {event.exception!r}")
     print(f"\nrequests per phase and operation: {dict(sorted(calls.items()))}")
-    print(f"failures dropped as the edge's own 404 (see answered_by_edge_router): {dropped}")
+    print(f"failures dropped as the edge's own answers (see `prepare`): {dropped}")
     print(f"users registered after a token was spent: {tokens.spent}")
     tested = {label.split(" ", 1)[1] for label, count in calls.items() if count}
     untested = {operation.label for operation in operations(schema)} - tested
