@@ -8,6 +8,7 @@ special treatment: they fall through to the default upstream as they would in th
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -160,4 +161,8 @@ def create_edge_app(upstreams: Mapping[str, str], *, timeout: float = DEFAULT_TI
             client.headers.clear()  # forward the client's headers only, not httpx's defaults
             yield {"client": client}
 
-    return Starlette(routes=[Route("/{path:path}", _Proxy(upstreams))], lifespan=lifespan)
+    catch_all = Route("/{path:path}", _Proxy(upstreams))
+    # Starlette's `path` convertor is `.*`, which stops at a line feed; a path may hold one
+    # (`%0A` in a slug), and the service, not the edge, must answer it (as Istio lets it).
+    catch_all.path_regex = re.compile(r"^/(?P<path>.*)$", re.DOTALL)
+    return Starlette(routes=[catch_all], lifespan=lifespan)
