@@ -26,6 +26,7 @@ from auth_service.main import create_app as create_auth_app
 from blog_service.cli import migrate as migrate_blog
 from blog_service.config import BlogSettings
 from blog_service.main import create_app as create_blog_app
+from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from service_kit.testing.servers import create_database, drop_database
 
 Writer = Callable[..., Awaitable[dict[str, Any]]]
@@ -217,3 +218,34 @@ def statements(blog_app: FastAPI) -> Iterator[list[str]]:
     event.listen(engine, "before_cursor_execute", record)
     yield seen
     event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+async def pg_blog(
+    disposable_postgres: EmbeddedPostgres,
+    make_blog_settings: Callable[..., BlogSettings],
+    serve_blog: Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]],
+    clean_blog_state: None,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A blog app on a private PostgreSQL (fault tests may stop and freeze it), with the
+    session's auth_service and Redis. Fault tests write in bursts: the per-user write limit
+    is raised out of the way (it is tested on its own)."""
+    disposable_postgres.create_database("blog")
+    url = disposable_postgres.url("blog")
+    migrate_blog(url)
+    settings = make_blog_settings(database_url=url, articles_per_minute=100_000)
+    async with serve_blog(create_blog_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+async def redis_blog(
+    disposable_redis: EmbeddedRedis,
+    make_blog_settings: Callable[..., BlogSettings],
+    serve_blog: Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]],
+    clean_blog_state: None,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A blog app on a private Redis, with the test database and the session's auth_service."""
+    settings = make_blog_settings(redis_url=disposable_redis.url(), articles_per_minute=100_000)
+    async with serve_blog(create_blog_app(settings)) as client:
+        yield client

@@ -5,7 +5,7 @@ acknowledged write lost. Both run on private embedded servers, never the shared 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -13,9 +13,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from blog_service.cli import migrate
-from blog_service.config import BlogSettings
-from blog_service.main import create_app
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from service_kit.testing.http import timed, until_ok
 
@@ -40,23 +37,6 @@ async def titles(client: httpx.AsyncClient) -> set[str]:
 
 
 # --- PostgreSQL stopped or frozen -------------------------------------------------------
-
-
-@pytest.fixture
-async def pg_blog(
-    disposable_postgres: EmbeddedPostgres,
-    make_blog_settings: Callable[..., BlogSettings],
-    serve_blog: ServeBlog,
-    clean_blog_state: None,
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A blog app on a private PostgreSQL, with the session's auth_service and Redis."""
-    disposable_postgres.create_database("blog")
-    url = disposable_postgres.url("blog")
-    migrate(url)
-    # The fault tests write in bursts; the per-user write limit is not what they check.
-    settings = make_blog_settings(database_url=url, articles_per_minute=10_000)
-    async with serve_blog(create_app(settings)) as client:
-        yield client
 
 
 async def test_postgres_stopped_gives_fast_503_then_recovers_without_restart(
@@ -142,19 +122,6 @@ async def test_acknowledged_writes_survive_a_postgres_restart_under_load(
 
 
 # --- Redis stopped ----------------------------------------------------------------------
-
-
-@pytest.fixture
-async def redis_blog(
-    disposable_redis: EmbeddedRedis,
-    make_blog_settings: Callable[..., BlogSettings],
-    serve_blog: ServeBlog,
-    clean_blog_state: None,
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A blog app on a private Redis, with the test database and the session's auth_service."""
-    settings = make_blog_settings(redis_url=disposable_redis.url())
-    async with serve_blog(create_app(settings)) as client:
-        yield client
 
 
 async def test_redis_stopped_keeps_reads_and_refuses_writes_with_503(

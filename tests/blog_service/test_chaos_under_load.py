@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +21,6 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 
-from blog_service.cli import migrate
-from blog_service.config import BlogSettings
-from blog_service.main import create_app
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from service_kit.testing.http import until_ok
 
@@ -110,21 +107,6 @@ async def all_titles(client: httpx.AsyncClient, headers: dict[str, str]) -> set[
     return found
 
 
-@pytest.fixture
-async def pg_blog(
-    disposable_postgres: EmbeddedPostgres,
-    make_blog_settings: Callable[..., BlogSettings],
-    serve_blog: ServeBlog,
-    clean_blog_state: None,
-) -> AsyncIterator[httpx.AsyncClient]:
-    disposable_postgres.create_database("blog")
-    url = disposable_postgres.url("blog")
-    migrate(url)
-    settings = make_blog_settings(database_url=url, articles_per_minute=100_000)
-    async with serve_blog(create_app(settings)) as client:
-        yield client
-
-
 async def test_postgres_frozen_five_seconds_under_load(
     pg_blog: httpx.AsyncClient, disposable_postgres: EmbeddedPostgres, writer: Any
 ) -> None:
@@ -181,18 +163,6 @@ async def test_every_database_connection_terminated_under_load(
     assert len(failed) <= min(killed[0], READERS + WRITERS), failed
     assert all(a.status == 503 for a in failed)
     assert set(load.acknowledged) <= await all_titles(pg_blog, load.author["headers"])
-
-
-@pytest.fixture
-async def redis_blog(
-    disposable_redis: EmbeddedRedis,
-    make_blog_settings: Callable[..., BlogSettings],
-    serve_blog: ServeBlog,
-    clean_blog_state: None,
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = make_blog_settings(redis_url=disposable_redis.url(), articles_per_minute=100_000)
-    async with serve_blog(create_app(settings)) as client:
-        yield client
 
 
 @pytest.mark.parametrize("fault", ["freeze", "stop"])
