@@ -135,3 +135,27 @@ async def test_password_change_revokes_every_session_but_returns_a_new_one(
         json={"user": {"email": user["email"], "password": "a brand new passphrase"}},
     )
     assert new_password.status_code == 200
+
+
+async def test_tokens_issued_right_after_a_password_change_are_accepted(
+    client: httpx.AsyncClient, register: Any, auth_header: Headers
+) -> None:
+    """The change revokes tokens issued before the next whole second; a login or refresh in
+    that same second must not hand out a token that is already revoked (seen in the portal:
+    'Your session has ended' right after signing in with the new password)."""
+    user = await register()
+    changed = await client.put(
+        "/api/user",
+        json={"user": {"password": "a brand new passphrase"}},
+        headers=auth_header(user["token"]),
+    )
+    fresh = changed.json()["user"]
+    login = await client.post(
+        "/api/users/login",
+        json={"user": {"email": user["email"], "password": "a brand new passphrase"}},
+    )
+    refreshed = await _refresh(client, fresh["refreshToken"])
+    for answer in (login, refreshed):
+        assert answer.status_code == 200, answer.text
+        token = answer.json()["user"]["token"]
+        assert (await client.get("/api/user", headers=auth_header(token))).status_code == 200

@@ -114,8 +114,8 @@ async def test_postgres_frozen_five_seconds_under_load(
     window: dict[str, float] = {}
 
     async def freeze() -> None:
-        window["from"] = time.monotonic()
         await asyncio.to_thread(disposable_postgres.pause)
+        window["from"] = time.monotonic()
         await asyncio.sleep(5)
         window["to"] = time.monotonic()
         await asyncio.to_thread(disposable_postgres.resume)
@@ -178,8 +178,8 @@ async def test_redis_frozen_or_stopped_under_load(
     )
 
     async def outage() -> None:
-        window["from"] = time.monotonic()
         await asyncio.to_thread(down)
+        window["from"] = time.monotonic()  # once it is really down (a stop takes a moment)
         await asyncio.sleep(5)
         window["to"] = time.monotonic()
         await asyncio.to_thread(up)

@@ -206,6 +206,18 @@ class Revocations:
         await self.redis.set(self.valid_after_key(user_id), str(cutoff), ex=lifetime_seconds + 60)
         return cutoff
 
+    async def issue_time(self, user_id: int) -> int:
+        """When a new access token for the user must say it was issued: now, or the user's
+        cut-off if that is still ahead (a token issued in the same second as a password
+        change would otherwise count as issued before it, and be refused at once)."""
+        now = int(time.time())
+        try:
+            cutoff = await self.redis.get(self.valid_after_key(user_id))
+        except RedisError as exc:
+            log.warning("revocation_cutoff_unknown", error=type(exc).__name__)
+            return now
+        return max(now, int(cutoff)) if cutoff is not None else now
+
     async def is_revoked(self, claims: Claims) -> bool:
         try:
             denied, valid_after = await self.redis.mget(

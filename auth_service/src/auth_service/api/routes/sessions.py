@@ -38,6 +38,7 @@ async def refresh(
     session: SessionDep,
     refresh_tokens: RefreshTokensDep,
     issuer: IssuerDep,
+    revocations: RevocationsDep,
 ) -> UserResponse:
     rotation = await refresh_tokens.rotate(body.refreshToken)
     if rotation.user_id is None or rotation.token is None:
@@ -45,7 +46,9 @@ async def refresh(
     user = await crud.user_by_id(session, rotation.user_id)
     if user is None:
         raise APIError({"refreshToken": [REFRESH_MESSAGES[RotationOutcome.UNKNOWN]]}, 401)
-    return user_response(user, issuer.access_token(rotation.user_id, user.role), rotation.token)
+    issued_at = await revocations.issue_time(rotation.user_id)
+    token = issuer.access_token(rotation.user_id, user.role, issued_at)
+    return user_response(user, token, rotation.token)
 
 
 @router.post(

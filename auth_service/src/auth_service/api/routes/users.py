@@ -98,6 +98,7 @@ async def login(
     issuer: IssuerDep,
     refresh_tokens: RefreshTokensDep,
     throttle: ThrottleDep,
+    revocations: RevocationsDep,
     address: Annotated[str, Depends(client_address)],
 ) -> UserResponse:
     credentials = body.user
@@ -116,7 +117,8 @@ async def login(
     if hashing.needs_rehash(user.password_hash):
         user.password_hash = await hashing.hash(credentials.password)
     refresh = await refresh_tokens.start(user.id)
-    return user_response(user, issuer.access_token(user.id, user.role), refresh)
+    issued_at = await revocations.issue_time(user.id)
+    return user_response(user, issuer.access_token(user.id, user.role, issued_at), refresh)
 
 
 @router.get(
