@@ -5,8 +5,8 @@ Run by `make bench` as ``locust -f bench/locustfile.py --headless ... ListUser``
 
 - ``ListUser``: `GET /api/articles?limit=20`, anonymous, back to back (closed loop).
 - ``ArticleUser``: `GET /api/articles/{slug}` of a random seeded article, back to back.
-- ``MixedUser``: reads, feed, writes, comments and favorites in realistic shares, each user
-  paced at a fixed rate so the total is a steady request rate (open-ish loop).
+- ``MixedUser``: reads, feed, writes, comments and favorites in realistic shares; each user
+  sends at Poisson-distributed times, so the total is a steady rate of independent arrivals.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import functools
 import json
 import os
 import random
+import time
 from pathlib import Path
 from typing import Any
 
-from locust import FastHttpUser, constant, constant_throughput, task
+from locust import FastHttpUser, constant, task
 
 # Requests a mixed user sends per second; the runner sets users = rate / this.
 MIXED_RATE_PER_USER = float(os.environ.get("BENCH_MIXED_RATE_PER_USER", "2"))
@@ -75,10 +76,22 @@ class ArticleUser(BenchUser):
 class MixedUser(BenchUser):
     """Shares (task weights, out of 100): 81 reads, 19 writes (articles, comments, favorites)."""
 
-    wait_time = constant_throughput(MIXED_RATE_PER_USER)
+    def wait_time(self) -> float:
+        """Poisson arrivals at MIXED_RATE_PER_USER per user: an open load, not a drumbeat.
+
+        Each start is scheduled an exponential interval after the previous *scheduled* start,
+        so a slow answer does not lower the rate, and users never fall into step with each
+        other (fixed intervals from a spawn in bursts make the users fire together).
+        """
+        now = time.monotonic()
+        # A user more than a second behind (a very slow answer) starts afresh, no catch-up burst.
+        interval = self.rng.expovariate(MIXED_RATE_PER_USER)
+        self.next_start: float = max(self.next_start, now - 1.0) + interval
+        return float(max(0.0, self.next_start - now))
 
     def on_start(self) -> None:
         super().on_start()
+        self.next_start = time.monotonic()
         self.mine: list[str] = []  # articles this user wrote during the run
         self.favorited: list[str] = []
 
