@@ -1,0 +1,1 @@
+"""Argo CD Applications read (and refreshed or synced) through the Kubernetes API."""

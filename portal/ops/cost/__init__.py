@@ -1,0 +1,1 @@
+"""AWS cost through Cost Explorer: month to date, daily, by service and app, forecast, budget."""

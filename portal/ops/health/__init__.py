@@ -1,0 +1,1 @@
+"""Live service health against the SLO, and Grafana/Loki links per app."""

@@ -1,0 +1,1 @@
+"""Vulnerability scans: trivy-operator reports (Kubernetes API) and the pipeline's (S3)."""
