@@ -54,7 +54,7 @@ async def load_panel(
     spec: PanelSpec,
     cache: PanelCache,
     *,
-    timeout: float,
+    timeout: float,  # noqa: ASYNC109 - the panel's deadline, applied with asyncio.timeout
     demo: bool = False,
     force: bool = False,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -68,19 +68,19 @@ async def load_panel(
                 last_good = (spec.adapter.validate_python(cached.data), cached.fetched_at)
             except ValidationError:
                 last_good = None
-        if last_good is not None and not force and cached is not None:
-            if cached.age_seconds(now()) < spec.fresh_seconds:
-                return Panel(
-                    source=spec.source,
-                    status=PanelStatus.OK,
-                    data=last_good[0],
-                    fetched_at=last_good[1],
-                    demo=demo,
-                )
+        fresh = cached is not None and cached.age_seconds(now()) < spec.fresh_seconds
+        if last_good is not None and fresh and not force:
+            return Panel(
+                source=spec.source,
+                status=PanelStatus.OK,
+                data=last_good[0],
+                fetched_at=last_good[1],
+                demo=demo,
+            )
         try:
             async with asyncio.timeout(timeout):
                 data = await spec.fetch()
-        except Exception as exc:  # noqa: BLE001 - every failure becomes the panel's reason
+        except Exception as exc:  # every failure becomes the panel's reason
             status, reason = _failure(exc, timeout)
             log.warning("ops_source_failed", source=spec.source, status=status, reason=reason)
             keep = last_good if status is not PanelStatus.NOT_CONFIGURED else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import Field
+
 from portal.ops.panel import Model
 
 __all__ = ["AppStatus", "Condition", "HistoryEntry", "ResourceIssue"]
@@ -38,7 +40,7 @@ class HistoryEntry(Model):
     revision_url: str = ""  # commit link when the repo URL allows one
     # The images this revision ran, when the portal saw the app at that revision (the image
     # ledger); [] when it never did (deployed before the portal watched).
-    images: list[str] = []
+    images: list[str] = Field(default_factory=list)
 
 
 class AppStatus(Model):
@@ -62,7 +64,7 @@ class AppStatus(Model):
     last_sync_phase: str = ""  # Succeeded, Failed, Error, Running, Terminating
     last_sync_message: str = ""
     reconciled_at: datetime | None = None
-    images: list[str] = []
-    issues: list[ResourceIssue] = []
-    conditions: list[Condition] = []
-    history: list[HistoryEntry] = []  # the last 10, newest first
+    images: list[str] = Field(default_factory=list)
+    issues: list[ResourceIssue] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list)
+    history: list[HistoryEntry] = Field(default_factory=list)  # the last 10, newest first

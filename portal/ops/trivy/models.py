@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import computed_field
+from pydantic import Field, computed_field
 
 from portal.ops.panel import Model
 
@@ -52,5 +52,5 @@ class ImageScan(Model):
     # Totals from the scanner's own summary (never from counting a possibly trimmed list).
     counts: SeverityCounts
     # Fixable first, then by severity; may be shorter than the counts say.
-    vulnerabilities: list[Vulnerability] = []
+    vulnerabilities: list[Vulnerability] = Field(default_factory=list)
     git_sha: str = ""  # ci: the commit the image was built from (S3 key)
