@@ -8,7 +8,7 @@ from pydantic import Field, computed_field
 
 from portal.ops.panel import Model
 
-__all__ = ["SEVERITIES", "ImageScan", "SeverityCounts", "Vulnerability"]
+__all__ = ["SEVERITIES", "ImageScan", "SeverityCounts", "Vulnerability", "fixable_first"]
 
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
 
@@ -54,3 +54,13 @@ class ImageScan(Model):
     # Fixable first, then by severity; may be shorter than the counts say.
     vulnerabilities: list[Vulnerability] = Field(default_factory=list)
     git_sha: str = ""  # ci: the commit the image was built from (S3 key)
+
+
+def fixable_first(vulnerabilities: list[Vulnerability]) -> list[Vulnerability]:
+    """Fixable before unfixable, then CRITICAL to UNKNOWN, then by id (a stable order)."""
+
+    def rank(v: Vulnerability) -> tuple[int, int, str]:
+        severity = SEVERITIES.index(v.severity) if v.severity in SEVERITIES else len(SEVERITIES)
+        return (0 if v.fixable else 1, severity, v.id)
+
+    return sorted(vulnerabilities, key=rank)
