@@ -24,7 +24,7 @@ def test_every_setting_is_read() -> None:
             "REDIS_URL": "redis://cache:6379/2",
             "PORTAL_OPS_TIMEOUT_SECONDS": "1.5",
             "PORTAL_OPS_CACHE_SECONDS": "10",
-            "PORTAL_KUBECONFIG": "/tmp/kubeconfig",
+            "PORTAL_KUBECONFIG": "/etc/portal/kubeconfig",
             "PORTAL_KUBE_CONTEXT": "dev",
             "PORTAL_ARGOCD_NAMESPACE": "gitops",
             "PORTAL_APP_NAMESPACE": "apps",
@@ -46,7 +46,7 @@ def test_every_setting_is_read() -> None:
     assert settings.redis_url == "redis://cache:6379/2"
     assert (settings.timeout_seconds, settings.cache_seconds) == (1.5, 10.0)
     assert settings.kubernetes_configured and not settings.in_cluster
-    assert (settings.kubeconfig, settings.kube_context) == ("/tmp/kubeconfig", "dev")
+    assert (settings.kubeconfig, settings.kube_context) == ("/etc/portal/kubeconfig", "dev")
     assert (settings.argocd_namespace, settings.app_namespace) == ("gitops", "apps")
     assert (settings.trivy_bucket, settings.trivy_prefix) == ("reports", "scans/")
     assert (settings.aws_region, settings.aws_endpoint_url) == (
