@@ -24,6 +24,8 @@ class ServiceHealth(Model):
     method: str = "prometheus"
     window: str = "5m"
     detail: str = ""  # why `up` is false, or how the figures were read
+    # The window in seconds (300 for "5m"; for "metrics", the time between the two samples).
+    window_seconds: float | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
