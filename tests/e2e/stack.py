@@ -117,6 +117,22 @@ def build_portal(app_dir: Path, port: int, auth_url: str, blog_url: str) -> dict
 class Services:
     auth_url: str
     blog_url: str
+    # The auth database, for promoting a user to admin the way `devstack admin` does.
+    auth_database_url: str = ""
+    # auth_service's signing keys, for tests that mint tokens (expired ones, say).
+    keys_dir: Path | None = None
+
+
+def promote(database_url: str, email: str) -> None:
+    """`auth_service.cli promote EMAIL` against the stack's auth database (devstack admin)."""
+    # The command touches only the database; its settings still require a Redis URL.
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "ENVIRONMENT": "test",
+        "LOG_LEVEL": "WARNING",
+    }
+    _run((sys.executable, "-m", "auth_service.cli", "promote", email), env, ROOT, "promoting")
 
 
 @contextmanager
@@ -162,7 +178,7 @@ def services_stack(work_dir: Path, postgres_url: str, redis_url: str) -> Iterato
             "BLOG_FOLLOWING_CACHE_TTL_SECONDS": str(FOLLOWING_CACHE_TTL_SECONDS),
         }
         blog_url = _service(stack, "blog_service", free_port(), blog_env, work_dir)
-        yield Services(issuer, blog_url)
+        yield Services(issuer, blog_url, databases["auth"], keys)
 
 
 @contextmanager
