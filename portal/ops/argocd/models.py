@@ -68,3 +68,10 @@ class AppStatus(Model):
     issues: list[ResourceIssue] = Field(default_factory=list)
     conditions: list[Condition] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)  # the last 10, newest first
+    # Multi-source apps: every source's revision, in `spec.sources` order ([] otherwise).
+    revisions: list[str] = Field(default_factory=list)
+    # Argo CD 3.x (`resourceHealthSource: appTree`) keeps each resource's health out of the
+    # object, so `issues` can only list sync problems; the page says so.
+    resource_health_in_tree: bool = False
+    # A sync (or other operation) is requested or running: a new sync is refused meanwhile.
+    operation_running: bool = False
