@@ -25,6 +25,8 @@ class CostReport(Model):
     month_start: date
     as_of: date  # the last day with data
     month_to_date_usd: float
+    # True while AWS has not finalised some of month to date (its `Estimated` flag).
+    estimated: bool = False
     daily: list[DailyCost]  # the last 30 days, oldest first
     by_service: list[NamedCost]  # month to date, largest first
     by_app: list[NamedCost]  # month to date by the `app` cost-allocation tag
