@@ -311,3 +311,49 @@ async def test_edge_keeps_upstream_base_path() -> None:
 def test_create_edge_app_rejects_unknown_upstream_name() -> None:
     with pytest.raises(ValueError, match="unknown upstream"):
         create_edge_app({"auth": "http://127.0.0.1:8001"})
+
+
+@pytest.fixture
+async def capped_edge() -> AsyncIterator[tuple[str, Gates]]:
+    gates = Gates()
+    async with contextlib.AsyncExitStack() as stack:
+        upstream = await stack.enter_async_context(serve(upstream_app("auth-service", gates)))
+        edge = create_edge_app({"auth-service": upstream}, max_body_bytes=1000)
+        yield await stack.enter_async_context(serve(edge)), gates
+
+
+TOO_LARGE = {"errors": {"body": ["is too large (maximum is 1000 bytes)"]}}
+
+
+async def test_edge_refuses_a_declared_oversized_body_without_sending_it(
+    capped_edge: tuple[str, Gates],
+) -> None:
+    url, gates = capped_edge
+    async with httpx.AsyncClient(base_url=url, trust_env=False) as c:
+        response = await c.post("/api/users/upload", content=b"x" * 1001)
+    assert response.status_code == 413
+    assert response.json() == TOO_LARGE
+    assert not gates.request_first_chunk_seen.is_set()
+
+
+async def test_edge_refuses_a_streamed_body_once_it_passes_the_cap(
+    capped_edge: tuple[str, Gates],
+) -> None:
+    url, _ = capped_edge
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(3):
+            yield b"y" * 600
+
+    async with httpx.AsyncClient(base_url=url, trust_env=False) as c:
+        response = await c.post("/api/users/upload", content=chunks())
+    assert response.status_code == 413
+    assert response.json() == TOO_LARGE
+
+
+async def test_edge_forwards_a_body_of_exactly_the_cap(capped_edge: tuple[str, Gates]) -> None:
+    url, _ = capped_edge
+    async with httpx.AsyncClient(base_url=url, trust_env=False) as c:
+        response = await c.post("/api/users/upload", content=b"z" * 1000)
+    assert response.status_code == 200
+    assert response.content == b"z" * 1000

@@ -91,27 +91,8 @@ class Tokens:
             self.spent += 1
 
 
-MAX_BODY_BYTES = 1024 * 1024  # the services' request cap (ServiceSettings.max_body_bytes)
-
-
-def edge_lost_an_oversized_upload(response: Response) -> bool:
-    """Whether the edge answered 502 because the service refused an upload over the cap.
-
-    Known edge bug (devstack/edge.py): the edge streams the request body to the service, which
-    answers 413 and closes once the body passes 1 MiB; the edge, still sending, takes the
-    closed connection for an unreachable upstream. Seen only with `make fuzz`'s larger cases.
-    """
-    body = response.request.body
-    return (
-        response.status_code == 502
-        and isinstance(body, bytes | str)
-        and len(body) > MAX_BODY_BYTES
-        and b'"upstream"' in response.content
-    )
-
-
 def prepare(schema: BaseSchema, tokens: Tokens) -> BaseSchema:
-    """Send the token on every operation the document marks as secured; see the edge bug."""
+    """Send the token on every operation the document marks as secured."""
 
     @schema.auth(refresh_interval=None)
     class TokenAuth:
@@ -125,12 +106,6 @@ def prepare(schema: BaseSchema, tokens: Tokens) -> BaseSchema:
     @schema.hook("after_call")
     def spend(context: HookContext, case: Case[Any], response: Response) -> None:
         tokens.after_call(case, response)
-
-    @schema.hook("filter_failure")
-    def not_the_edges_own_answer(
-        context: HookContext, failure: Any, case: Case[Any], response: Response
-    ) -> bool:
-        return not edge_lost_an_oversized_upload(response)
 
     return schema
 

@@ -4,6 +4,10 @@ Every method is proxied with bodies streamed both ways. An upstream that is not 
 service that does not exist yet) answers 404, one that cannot be reached 502, one that is too
 slow 504, each with the RealWorld error body. Internal paths (`/metrics`, `/readyz`) get no
 special treatment: they fall through to the default upstream as they would in the cluster.
+
+Request bodies over `max_body_bytes` (the services' own cap, 1 MiB) get 413 at the edge, as an
+ingress proxy's buffer limit gives them. Without it, a service refusing a large upload closes
+the connection while the edge is still sending, and the edge could only report a 502.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from starlette.types import Receive, Scope, Send
 
 from devstack.routes import UPSTREAMS, upstream_for
 
-__all__ = ["DEFAULT_TIMEOUT", "HOP_BY_HOP", "create_edge_app"]
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_TIMEOUT", "HOP_BY_HOP", "create_edge_app"]
 
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024  # ServiceSettings.max_body_bytes
 
 # RFC 9110 §7.6.1: connection-specific headers are for one hop and must not be forwarded.
 HOP_BY_HOP = frozenset(
@@ -53,6 +58,26 @@ def _error(status: int, field: str, message: str) -> JSONResponse:
     return JSONResponse({"errors": {field: [message]}}, status_code=status)
 
 
+class _BodyTooLarge(Exception):
+    """Raised from the streamed body once it passes the cap; ends the upstream request."""
+
+
+def _too_large(limit: int) -> JSONResponse:
+    # The services' own wording, so a client sees one answer whoever refused the body.
+    response = _error(413, "body", f"is too large (maximum is {limit} bytes)")
+    response.headers["Connection"] = "close"
+    return response
+
+
+async def _capped(chunks: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    sent = 0
+    async for chunk in chunks:
+        sent += len(chunk)
+        if sent > limit:
+            raise _BodyTooLarge
+        yield chunk
+
+
 def _filtered(raw: RawHeaders, also_drop: frozenset[str]) -> RawHeaders:
     """Drop hop-by-hop headers, those the Connection header names, and `also_drop`."""
     named = {
@@ -68,8 +93,9 @@ def _filtered(raw: RawHeaders, also_drop: frozenset[str]) -> RawHeaders:
 class _Proxy:
     """ASGI endpoint (not a function, so Starlette routes every method to it)."""
 
-    def __init__(self, upstreams: Mapping[str, str]) -> None:
+    def __init__(self, upstreams: Mapping[str, str], max_body_bytes: int) -> None:
         self.upstreams = {name: url.rstrip("/") for name, url in upstreams.items()}
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.forward(Request(scope, receive))
@@ -80,6 +106,8 @@ class _Proxy:
         base = self.upstreams.get(name)
         if base is None:
             return _error(404, "route", "no service is running for this path")
+        if _declared_length(request) > self.max_body_bytes:
+            return _too_large(self.max_body_bytes)
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         client: httpx.AsyncClient = request.state.client
         upstream_request = client.build_request(
@@ -87,10 +115,12 @@ class _Proxy:
             self._target(base, request.scope),
             headers=self._request_headers(request, request_id),
             # No body unless the client announced one; a chunked empty GET upsets some servers.
-            content=request.stream() if _has_body(request) else None,
+            content=_capped(request.stream(), self.max_body_bytes) if _has_body(request) else None,
         )
         try:
             upstream = await client.send(upstream_request, stream=True)
+        except _BodyTooLarge:
+            return _too_large(self.max_body_bytes)
         except httpx.TimeoutException:
             return _error(504, "upstream", f"{name} timed out")
         except httpx.TransportError:
@@ -146,7 +176,19 @@ def _has_body(request: Request) -> bool:
     return "content-length" in request.headers or "transfer-encoding" in request.headers
 
 
-def create_edge_app(upstreams: Mapping[str, str], *, timeout: float = DEFAULT_TIMEOUT) -> Starlette:
+def _declared_length(request: Request) -> int:
+    try:
+        return int(request.headers.get("content-length") or 0)
+    except ValueError:
+        return 0  # not a number: the service answers it (400), as it would behind Istio
+
+
+def create_edge_app(
+    upstreams: Mapping[str, str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> Starlette:
     """The edge app for `upstreams`: service name (see `devstack.routes`) to base URL."""
     unknown = sorted(set(upstreams) - set(UPSTREAMS))
     if unknown:
@@ -161,7 +203,7 @@ def create_edge_app(upstreams: Mapping[str, str], *, timeout: float = DEFAULT_TI
             client.headers.clear()  # forward the client's headers only, not httpx's defaults
             yield {"client": client}
 
-    catch_all = Route("/{path:path}", _Proxy(upstreams))
+    catch_all = Route("/{path:path}", _Proxy(upstreams, max_body_bytes))
     # Starlette's `path` convertor is `.*`, which stops at a line feed; a path may hold one
     # (`%0A` in a slug), and the service, not the edge, must answer it (as Istio lets it).
     catch_all.path_regex = re.compile(r"^/(?P<path>.*)$", re.DOTALL)
