@@ -220,3 +220,18 @@ async def test_update_user_clears_bio_and_image_with_null(
     )
     assert response.json()["user"]["bio"] is None
     assert response.json()["user"]["image"] is None
+
+
+@pytest.mark.parametrize("field", ["email", "username", "password"])
+async def test_update_user_with_null_for_a_required_field_returns_422_and_changes_nothing(
+    client: httpx.AsyncClient, register: Any, auth_header: Headers, field: str
+) -> None:
+    user = await register()
+    headers = auth_header(user["token"])
+    response = await client.put(
+        "/api/user", json={"user": {field: None, "bio": "changed"}}, headers=headers
+    )
+    assert response.status_code == 422
+    assert response.json() == {"errors": {field: ["can't be null"]}}
+    current = await client.get("/api/user", headers=headers)
+    assert current.json()["user"]["bio"] != "changed"

@@ -71,6 +71,12 @@ class Follow(AuthTable, table=True):
 # ---- API shapes ---------------------------------------------------------------------------
 
 
+def reject_null(value: object) -> object:
+    if value is None:
+        raise ValueError("can't be null")
+    return value
+
+
 def check_username(value: str) -> str:
     value = value.strip()
     if not value:
@@ -124,6 +130,11 @@ class UserUpdate(Strict):
     _username = field_validator("username")(lambda v: None if v is None else check_username(v))
     _email = field_validator("email")(lambda v: None if v is None else check_email(v))
     _image = field_validator("image")(check_image)
+    # The contract makes only bio and image nullable (null clears them). A null email,
+    # username or password is a mistake to report, not a field to skip in silence.
+    _not_null = field_validator("email", "username", "password", mode="before")(
+        lambda v: reject_null(v)
+    )
 
 
 class NewUserRequest(Strict):
