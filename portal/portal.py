@@ -11,11 +11,13 @@ from portal.pages.article import article
 from portal.pages.editor import editor
 from portal.pages.home import index
 from portal.pages.lists import drafts, profile, search
+from portal.pages.ops import ops
 from portal.state.account import SettingsState
 from portal.state.article import ArticleState
 from portal.state.editor import EditorState
 from portal.state.home import HomeState
 from portal.state.lists import DraftsState, ProfileState, SearchState
+from portal.state.ops import OpsState
 from portal.state.session import SessionState
 
 app = rx.App(
@@ -37,6 +39,7 @@ PAGES = [
     ("/profile/[name]", profile, "Profile", ProfileState.load),
     ("/search", search, "Search", SearchState.load),
     ("/drafts", drafts, "Drafts", DraftsState.load),
+    ("/ops", ops, "Operator dashboard", OpsState.load),
 ]
 for route, component, title, load in PAGES:
     events = [SessionState.restore, load] if load is not None else [SessionState.restore]

@@ -1,0 +1,79 @@
+"""The cost panel: month to date against the budget, the forecast, a daily chart, the split."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from portal.components.ops.frame import panel, table
+from portal.components.ops.view import Amount
+from portal.state.ops import OpsState
+
+
+def _amount(a: Amount) -> rx.Component:
+    return rx.table.row(rx.table.cell(a.name), rx.table.cell(a.usd))
+
+
+def _figure(label: str, value: rx.Var[str], figure_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color="var(--gray-11)"),
+        rx.text(value, size="4", weight="bold", id=figure_id),
+        spacing="0",
+    )
+
+
+def cost_panel() -> rx.Component:
+    c: Any = OpsState.cost
+    return panel(
+        "cost",
+        "AWS cost",
+        OpsState.cost_panel,
+        rx.cond(
+            c.month_to_date != "",
+            rx.vstack(
+                rx.hstack(
+                    _figure("Month to date", c.month_to_date, "cost-mtd"),
+                    _figure("Budget", c.budget, "cost-budget"),
+                    _figure("Forecast (" + c.forecast_label + ")", c.forecast, "cost-forecast"),
+                    _figure("Budget left", c.budget_left, "cost-left"),
+                    spacing="5",
+                    wrap="wrap",
+                ),
+                rx.cond(
+                    c.over_budget,
+                    rx.text("The forecast is over the budget.", color="var(--red-11)", size="2"),
+                    rx.text("The forecast is within the budget.", size="2"),
+                ),
+                rx.text("Daily cost, last 30 days (to " + c.as_of + ")", size="2"),
+                rx.recharts.bar_chart(
+                    rx.recharts.bar(data_key="usd", fill="var(--accent-9)", name="USD"),
+                    rx.recharts.x_axis(data_key="day"),
+                    rx.recharts.y_axis(),
+                    rx.recharts.graphing_tooltip(),
+                    data=OpsState.cost_daily,
+                    width="100%",
+                    height=220,
+                ),
+                rx.hstack(
+                    rx.box(
+                        rx.heading("By service", size="3", as_="h3"),
+                        table(["Service", "Month to date"], rx.foreach(c.by_service, _amount)),
+                        min_width="14rem",
+                        flex="1",
+                    ),
+                    rx.box(
+                        rx.heading("By app tag", size="3", as_="h3"),
+                        table(["App", "Month to date"], rx.foreach(c.by_app, _amount)),
+                        min_width="14rem",
+                        flex="1",
+                    ),
+                    wrap="wrap",
+                    width="100%",
+                    spacing="4",
+                ),
+                width="100%",
+                spacing="2",
+            ),
+        ),
+    )

@@ -1,0 +1,52 @@
+"""Live service health against the SLO, and the Grafana/Loki links per app."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from portal.components.ops.frame import good_bad, new_tab, panel, table
+from portal.components.ops.view import HealthView, LinkView
+from portal.state.ops import OpsState
+
+
+def _service(h: HealthView) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(h.service),
+        rx.table.cell(good_bad(h.within_slo, "Within SLO", "Outside SLO")),
+        rx.table.cell(h.rps),
+        rx.table.cell(h.errors),
+        rx.table.cell(h.p95),
+        rx.table.cell(h.detail),
+        class_name="health-service",
+    )
+
+
+def health_panel() -> rx.Component:
+    return panel(
+        "health",
+        "Service health",
+        OpsState.health_panel,
+        rx.text("SLO: 100 requests/s at P95 under 500 ms, error rate under 1 %.", size="2"),
+        table(
+            ["Service", "SLO", "Requests", "Errors", "P95", "Source"],
+            rx.foreach(OpsState.health, _service),
+        ),
+    )
+
+
+def _links(link: LinkView) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(link.app),
+        rx.table.cell(new_tab("Dashboard", link.dashboard, class_name="link-dashboard")),
+        rx.table.cell(new_tab("Logs", link.logs, class_name="link-logs")),
+        rx.table.cell(new_tab("Errors", link.errors, class_name="link-errors")),
+    )
+
+
+def links_panel() -> rx.Component:
+    return panel(
+        "links",
+        "Grafana and Loki",
+        OpsState.links_panel,
+        table(["App", "Grafana", "Logs", "Error logs"], rx.foreach(OpsState.links, _links)),
+    )

@@ -1,0 +1,312 @@
+"""What each /ops panel shows, as text: small dataclasses built from the ops answers.
+
+No Reflex here: `portal.state.ops` keeps these in page state and the panel components render
+them as text (never HTML). Times are written out once, in UTC, so every browser shows the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from portal.ops.argocd.models import AppStatus
+from portal.ops.audit import AuditEntry
+from portal.ops.cost.models import CostReport
+from portal.ops.health.models import SLO_ERROR_RATE, SLO_P95_SECONDS, AppLinks, ServiceHealth
+from portal.ops.panel import Panel
+from portal.ops.trivy.models import ImageScan, fixable_first
+
+HISTORY_SHOWN = 10
+VULNERABILITIES_SHOWN = 8
+
+
+def when(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
+
+
+@dataclass
+class PanelHeader:
+    status: str = "loading"
+    reason: str = ""
+    stale: str = ""  # "stale since <time>" when the data shown is an older answer
+    fetched: str = ""
+    demo: bool = False
+
+
+def header(panel: Panel[Any]) -> PanelHeader:
+    return PanelHeader(
+        status=str(panel.status),
+        reason=panel.reason,
+        stale=f"stale since {when(panel.stale_since)}" if panel.stale_since else "",
+        fetched=f"as of {when(panel.fetched_at)}" if panel.fetched_at else "",
+        demo=panel.demo,
+    )
+
+
+@dataclass
+class Cell:
+    label: str = ""
+    value: str = ""
+    url: str = ""
+
+
+@dataclass
+class Row:
+    """A row of a derived panel (scorecard, timeline): its title and labelled cells."""
+
+    title: str = ""
+    cells: list[Cell] = field(default_factory=list)
+    links: list[Cell] = field(default_factory=list)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_text(v)}" for k, v in value.items()) or "—"
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def generic_rows(items: list[Any] | None, title_field: str) -> list[Row]:
+    """Rows from models whose fields the page does not need to know (derived panels)."""
+    rows = []
+    for item in items or []:
+        data = item.model_dump(mode="json") if isinstance(item, BaseModel) else dict(item)
+        title = _text(data.pop(title_field, ""))
+        cells, links = [], []
+        for name, value in data.items():
+            label = name.replace("_", " ")
+            if name.endswith("_url") or name.endswith("url"):
+                if value:
+                    links.append(Cell(label.removesuffix(" url"), "", str(value)))
+            elif isinstance(value, dict) and all(str(v).startswith("http") for v in value.values()):
+                links.extend(Cell(str(k), "", str(v)) for k, v in value.items() if v)
+            else:
+                cells.append(Cell(label, _text(value)))
+        rows.append(Row(title, cells, links))
+    return rows
+
+
+@dataclass
+class HistoryView:
+    id: str = ""
+    revision: str = ""
+    url: str = ""
+    deployed: str = ""
+    by: str = ""
+    images: str = ""
+
+
+@dataclass
+class AppView:
+    name: str = ""
+    sync: str = ""
+    health: str = ""
+    health_message: str = ""
+    revision: str = ""
+    revision_url: str = ""
+    last_sync: str = ""
+    images: list[str] = field(default_factory=list)
+    issues: list[str] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+    history: list[HistoryView] = field(default_factory=list)
+
+
+def app_view(app: AppStatus) -> AppView:
+    by = f" by {app.last_sync_by}" if app.last_sync_by else ""
+    phase = f" ({app.last_sync_phase})" if app.last_sync_phase else ""
+    return AppView(
+        name=app.name,
+        sync=app.sync_status,
+        health=app.health_status,
+        health_message=app.health_message,
+        revision=app.revision_short or app.revision or "—",
+        revision_url=app.revision_url,
+        last_sync=(when(app.last_sync_at) or "never") + by + phase,
+        images=list(app.images),
+        issues=[
+            f"{i.kind}/{i.name}: {i.sync_status or '—'}, {i.health_status or '—'}"
+            + (f" ({i.message})" if i.message else "")
+            for i in app.issues
+        ],
+        conditions=[f"{c.type}: {c.message}" for c in app.conditions],
+        history=[
+            HistoryView(
+                id=str(h.id),
+                revision=h.revision[:12],
+                url=h.revision_url,
+                deployed=when(h.deployed_at),
+                by=h.initiated_by,
+                images=", ".join(h.images) or "image not recorded",
+            )
+            for h in app.history[:HISTORY_SHOWN]
+        ],
+    )
+
+
+@dataclass
+class VulnView:
+    id: str = ""
+    severity: str = ""
+    package: str = ""
+    change: str = ""  # installed → fixed
+
+
+@dataclass
+class ScanView:
+    image: str = ""
+    app: str = ""
+    source: str = ""
+    critical: int = 0
+    high: int = 0
+    medium: int = 0
+    low: int = 0
+    unknown: int = 0
+    gate_passed: bool = True
+    vulnerabilities: list[VulnView] = field(default_factory=list)
+
+
+def scan_view(scan: ImageScan) -> ScanView:
+    c = scan.counts
+    return ScanView(
+        image=scan.image,
+        app=scan.app or "(unknown app)",
+        source="trivy-operator" if scan.source == "operator" else "CI pipeline",
+        critical=c.critical,
+        high=c.high,
+        medium=c.medium,
+        low=c.low,
+        unknown=c.unknown,
+        gate_passed=c.gate_passed,
+        vulnerabilities=[
+            VulnView(
+                v.id,
+                v.severity,
+                v.package,
+                f"{v.installed_version} → {v.fixed_version or 'no fix yet'}",
+            )
+            for v in fixable_first(list(scan.vulnerabilities))[:VULNERABILITIES_SHOWN]
+        ],
+    )
+
+
+def per_app(scans: list[ScanView]) -> list[ScanView]:
+    """Counts added up per app (one row per app, all its images)."""
+    totals: dict[str, ScanView] = {}
+    for s in scans:
+        t = totals.setdefault(s.app, ScanView(image="", app=s.app))
+        t.critical, t.high = t.critical + s.critical, t.high + s.high
+        t.medium, t.low, t.unknown = t.medium + s.medium, t.low + s.low, t.unknown + s.unknown
+        t.gate_passed = t.gate_passed and s.gate_passed
+    return sorted(totals.values(), key=lambda t: t.app)
+
+
+@dataclass
+class Amount:
+    name: str = ""
+    usd: str = ""
+
+
+@dataclass
+class CostView:
+    month_to_date: str = ""
+    budget: str = ""
+    forecast: str = ""
+    forecast_label: str = ""
+    budget_left: str = ""
+    over_budget: bool = False
+    as_of: str = ""
+    by_service: list[Amount] = field(default_factory=list)
+    by_app: list[Amount] = field(default_factory=list)
+
+
+def usd(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def cost_view(report: CostReport) -> tuple[CostView, list[dict[str, Any]]]:
+    """The summary and the chart's points (day, cost, and the ideal budget left that day)."""
+    label = "linear projection" if report.forecast_method == "linear" else "AWS forecast"
+    view = CostView(
+        month_to_date=usd(report.month_to_date_usd),
+        budget=usd(report.budget_usd),
+        forecast=usd(report.forecast_month_end_usd),
+        forecast_label=label,
+        budget_left=usd(report.budget_left_usd),
+        over_budget=report.forecast_month_end_usd > report.budget_usd,
+        as_of=when(report.as_of),
+        by_service=[Amount(n.name, usd(n.amount_usd)) for n in report.by_service],
+        by_app=[Amount(n.name, usd(n.amount_usd)) for n in report.by_app],
+    )
+    points = [{"day": d.day.strftime("%m-%d"), "usd": round(d.amount_usd, 2)} for d in report.daily]
+    return view, points
+
+
+@dataclass
+class HealthView:
+    service: str = ""
+    up: bool = False
+    within_slo: bool = False
+    rps: str = ""
+    errors: str = ""
+    p95: str = ""
+    detail: str = ""
+
+
+def health_view(h: ServiceHealth) -> HealthView:
+    def number(value: float | None, fmt: str) -> str:
+        return "—" if value is None else fmt.format(value)
+
+    return HealthView(
+        service=h.service,
+        up=h.up,
+        within_slo=h.within_slo,
+        rps=number(h.requests_per_second, "{:.1f} req/s"),
+        errors=number(None if h.error_rate is None else h.error_rate * 100, "{:.2f} %")
+        + f" (SLO < {SLO_ERROR_RATE * 100:g} %)",
+        p95=number(None if h.p95_seconds is None else h.p95_seconds * 1000, "{:.0f} ms")
+        + f" (SLO < {SLO_P95_SECONDS * 1000:g} ms)",
+        detail=h.detail or f"{h.method}, {h.window}".strip(", "),
+    )
+
+
+@dataclass
+class LinkView:
+    app: str = ""
+    dashboard: str = ""
+    logs: str = ""
+    errors: str = ""
+
+
+def links_view(links: AppLinks) -> LinkView:
+    return LinkView(links.app, links.dashboard_url, links.logs_url, links.errors_url)
+
+
+@dataclass
+class AuditView:
+    who: str = ""
+    what: str = ""
+    at: str = ""
+    outcome: str = ""
+    detail: str = ""
+
+
+def audit_view(entry: AuditEntry) -> AuditView:
+    return AuditView(
+        who=entry.actor,
+        what=f"{entry.action} {entry.target}",
+        at=when(entry.at),
+        outcome=entry.outcome,
+        detail=entry.detail,
+    )
