@@ -14,6 +14,7 @@ import re
 import secrets
 import threading
 import time
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -98,7 +99,12 @@ class KubePeer:
         self._server = server
         host, port = server.server_address[:2]
         self.url = f"http://{host!s}:{port}"
-        self._thread = threading.Thread(target=server.serve_forever, name="kube-peer", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() waits up to one poll
+            name="kube-peer",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -254,6 +260,14 @@ class KubePeer:
             return 200, copy.deepcopy(patched)
 
 
+def _rfc3339(value: object) -> str:
+    """Objects loaded from YAML hold datetimes; the API writes them as RFC 3339 text."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def _handler_for(peer: KubePeer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -263,7 +277,7 @@ def _handler_for(peer: KubePeer) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             headers = {name.lower(): value for name, value in self.headers.items()}
             status, payload = peer.answer(self.command, self.path, headers, body)
-            raw = json.dumps(payload).encode()
+            raw = json.dumps(payload, default=_rfc3339).encode()
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
