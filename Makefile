@@ -32,8 +32,9 @@ install: bootstrap
 system-tools:
 	@bash tools/system-tools.sh
 
+# DEMO=1: the operator dashboard (/ops) filled from the generated demo data set.
 dev: install
-	@$(UV) run --frozen devstack up
+	@$(UV) run --frozen devstack up $(if $(filter 1,$(DEMO)),--demo)
 
 admin: install
 	@test -n "$(EMAIL)" || { echo "usage: make admin EMAIL=someone@example.org"; exit 2; }

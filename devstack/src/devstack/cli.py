@@ -1,11 +1,15 @@
-"""The `devstack` command: `up` (the whole local stack), `edge` (just the edge), `admin EMAIL`.
+"""The `devstack` command: `up` (the whole local stack), `edge` (just the edge), `admin EMAIL`,
+`demo-peers` (the demo's Kubernetes API and AWS peers, filled with the demo data set).
 
-`make dev` runs `devstack up`. `devstack edge` is what the process table starts for the edge.
+`make dev` runs `devstack up`; `make dev DEMO=1` runs `devstack up --demo`. `devstack edge` and
+`devstack demo-peers` are what the process table starts for the edge and the demo peers.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -16,6 +20,9 @@ import uvicorn
 
 from devstack._proc import EmbeddedServerError
 from devstack.admin import admin
+from devstack.demo.model import DemoSize
+from devstack.demo.serve import serve as serve_demo_peers
+from devstack.demo.wiring import AWS_PEER_PORT, KUBE_PEER_PORT
 from devstack.edge import create_edge_app
 from devstack.routes import UPSTREAMS
 from devstack.stack import EDGE_PORT, StackConfig, StackError, find_root, up
@@ -40,6 +47,23 @@ def build_parser() -> argparse.ArgumentParser:
         "up", help="PostgreSQL, Redis, migrations, services and the edge; Ctrl-C stops all"
     )
     run_up.add_argument("--root", type=Path, help=root_help)
+    run_up.add_argument(
+        "--demo",
+        action="store_true",
+        help="also run the demo peers (Kubernetes API, moto) and fill /ops from the demo data",
+    )
+
+    demo = commands.add_parser(
+        "demo-peers", help="the demo's Kubernetes API and AWS peers, filled; Ctrl-C stops them"
+    )
+    defaults = DemoSize()
+    demo.add_argument("--kube-port", type=int, default=KUBE_PEER_PORT)
+    demo.add_argument("--aws-port", type=int, default=AWS_PEER_PORT)
+    demo.add_argument("--kubeconfig", type=Path, required=True, help="where to write it")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--apps", type=int, default=defaults.apps)
+    demo.add_argument("--reports", type=int, default=defaults.reports)
+    demo.add_argument("--cost-days", type=int, default=defaults.cost_days)
 
     edge = commands.add_parser("edge", help="only the edge (reverse proxy by the route table)")
     edge.add_argument("--port", type=int, default=EDGE_PORT)
@@ -79,10 +103,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         # proxy_headers=False: the edge is the first hop, it must not trust X-Forwarded-For.
         uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False, log_level="info")
         return 0
+    if args.command == "demo-peers":
+        return serve_demo_peers(
+            kube_port=args.kube_port,
+            aws_port=args.aws_port,
+            kubeconfig=args.kubeconfig,
+            size=DemoSize(apps=args.apps, reports=args.reports, cost_days=args.cost_days),
+            seed=args.seed,
+            redis_url=os.environ.get("REDIS_URL", ""),
+            out=sys.stdout,
+        )
     try:
         config = StackConfig.from_env(args.root or find_root())
         if args.command == "up":
-            return _run_up(config)
+            return _run_up(dataclasses.replace(config, demo=args.demo))
         return admin(config, args.email)
     except (StackError, EmbeddedServerError) as exc:
         print(f"devstack: {exc}", file=sys.stderr)

@@ -24,6 +24,7 @@ from devstack.supervisor import ServiceProcess
 __all__ = [
     "NPM_REGISTRY",
     "build_command",
+    "ops_env",
     "portal_env",
     "portal_process",
     "private_app_dir",
@@ -61,15 +62,29 @@ def serve_command(port: int, host: str = "127.0.0.1") -> tuple[str, ...]:
     )
 
 
+def ops_env(redis_url: str, metrics_urls: Mapping[str, str]) -> dict[str, str]:
+    """The /ops settings of the local stack: the shared Redis (panel cache, image ledger,
+    audit log) and each service's own /metrics for the live health panel. Every other
+    source stays unset, so its panel says "not configured" and names the setting."""
+    return {
+        "REDIS_URL": redis_url,
+        "PORTAL_METRICS_URLS": ",".join(f"{name}={url}" for name, url in metrics_urls.items()),
+    }
+
+
 def portal_env(
     root: Path,
     port: int,
     auth_url: str,
     blog_url: str,
     environ: Mapping[str, str] = os.environ,
+    *,
+    ops: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Everything the build and the server need: toolchain, public URL, the APIs to call."""
+    """Everything the build and the server need: toolchain, public URL, the APIs to call,
+    and the ops dashboard's settings (`ops`)."""
     return {
+        **(ops or {}),
         **toolchain_env(root, environ),
         # Baked into the frontend by the build: where the browser finds the state websocket.
         "REFLEX_API_URL": f"http://localhost:{port}",
@@ -80,14 +95,21 @@ def portal_env(
     }
 
 
-def portal_process(root: Path, port: int, auth_url: str, blog_url: str) -> ServiceProcess:
+def portal_process(
+    root: Path,
+    port: int,
+    auth_url: str,
+    blog_url: str,
+    *,
+    ops: Mapping[str, str] | None = None,
+) -> ServiceProcess:
     """The portal row of a process table: built first, then served on `port`."""
     return ServiceProcess(
         name="portal",
         command=serve_command(port),
         port=port,
         ready_url=f"http://127.0.0.1:{port}/readyz",
-        env=portal_env(root, port, auth_url, blog_url),
+        env=portal_env(root, port, auth_url, blog_url, ops=ops),
         upstream=PORTAL,
         build=build_command(),
         package="portal",

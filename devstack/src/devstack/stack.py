@@ -17,11 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+import httpx
+
 from devstack._proc import port_in_use
 from devstack.databases import display_url, ensure_database, with_database, with_redis_db
+from devstack.demo.account import DemoOperatorError, ensure_operator
+from devstack.demo.wiring import DemoPeers
 from devstack.embedded import EmbeddedPostgres, EmbeddedRedis
 from devstack.keys import ensure_signing_key
-from devstack.portal import portal_process
+from devstack.portal import ops_env, portal_process
 from devstack.routes import AUTH_SERVICE, BLOG_SERVICE, PORTAL
 from devstack.supervisor import ServiceProcess, supervise
 
@@ -30,6 +34,7 @@ __all__ = [
     "StackConfig",
     "StackError",
     "TableFactory",
+    "demo_peers",
     "edge_process",
     "find_root",
     "process_table",
@@ -68,6 +73,8 @@ class StackConfig:
     # Set: use that server instead of the embedded one (it names a server, not a database).
     database_url: str | None = None
     redis_url: str | None = None
+    # `devstack up --demo` (make dev DEMO=1): the demo peers run beside the stack.
+    demo: bool = False
 
     @classmethod
     def from_env(cls, root: Path, environ: Mapping[str, str] = os.environ) -> StackConfig:
@@ -164,11 +171,29 @@ def process_table(config: StackConfig, servers: Servers) -> list[ServiceProcess]
         migrate=(python, "-m", "blog_service.cli", "migrate"),
         package="blog_service",
     )
+    redis_url = with_redis_db(servers.redis_url, 0)
+    ops = ops_env(
+        redis_url, {AUTH_SERVICE: f"{auth.url}/metrics", BLOG_SERVICE: f"{blog.url}/metrics"}
+    )
+    peers: list[ServiceProcess] = []
+    if config.demo:
+        demo = demo_peers(config)
+        ops = {**ops, **demo.portal_env()}
+        peers.append(demo.process(redis_url))
     portal = portal_process(
-        config.root, PORTAL_PORT, f"http://127.0.0.1:{AUTH_PORT}", f"http://127.0.0.1:{BLOG_PORT}"
+        config.root,
+        PORTAL_PORT,
+        f"http://127.0.0.1:{AUTH_PORT}",
+        f"http://127.0.0.1:{BLOG_PORT}",
+        ops=ops,
     )
     services = [auth, blog, portal]
-    return [*services, edge_process(services)]
+    return [*peers, *services, edge_process(services)]
+
+
+def demo_peers(config: StackConfig) -> DemoPeers:
+    """The demo's peers for this stack (their data and kubeconfig live under .data/)."""
+    return DemoPeers(config.data_dir)
 
 
 def _uvicorn(package: str, port: int) -> tuple[str, ...]:
@@ -249,20 +274,47 @@ def _run_step(argv: Sequence[str], env: Mapping[str, str], cwd: Path, what: str)
     return output
 
 
-def _ready_block(processes: Sequence[ServiceProcess], out: TextIO) -> Callable[[], None]:
+def _ready_block(
+    processes: Sequence[ServiceProcess],
+    out: TextIO,
+    extra: Callable[[], list[tuple[str, str]]] | None = None,
+) -> Callable[[], None]:
+    """Print the URLs once every service answers; `extra` adds (name, text) rows to it."""
     width = max(len(name) for name in ["JWKS", *(p.name for p in processes)])
 
     def announce() -> None:
+        rows = extra() if extra is not None else []
         lines = [
             "==> ready",
             f"    {'API':<{width}} {PUBLIC_URL}",
             f"    {'JWKS':<{width}} {PUBLIC_URL}/.well-known/jwks.json",
             *(f"    {p.name:<{width}} {_shown_url(p)}" for p in processes),
+            *(f"    {name:<{width}} {text}" for name, text in rows),
             "    Ctrl-C stops everything; data stays in .data/",
         ]
         say(out, "\n".join(lines))
 
     return announce
+
+
+def _demo_operator_row(
+    config: StackConfig, processes: Sequence[ServiceProcess]
+) -> Callable[[], list[tuple[str, str]]]:
+    """Once auth_service answers: make the demo operator, and show where to sign in."""
+
+    def row() -> list[tuple[str, str]]:
+        portal = next((p for p in processes if p.upstream == PORTAL), None)
+        auth = next(p for p in processes if p.upstream == AUTH_SERVICE)
+        where = f"http://localhost:{portal.port if portal else PORTAL_PORT}/ops"
+        try:
+            operator = ensure_operator(
+                auth.url, auth.env, demo_peers(config).operator_file, cwd=config.root
+            )
+        except (DemoOperatorError, OSError, httpx.HTTPError) as exc:
+            return [("ops", f"{where}  (no demo operator: {exc})")]
+        return [("ops", f"{where}  (demo operator {operator.email} / {operator.password})")]
+
+    return row
 
 
 def _shown_url(process: ServiceProcess) -> str:
@@ -279,6 +331,8 @@ def up(
         ensure_signing_key(config.keys_dir)
         processes = table(config, servers)
         busy = [f"{p.port} ({p.name})" for p in processes if port_in_use(p.port)]
+        if config.demo and port_in_use(demo_peers(config).aws_port):
+            busy.append(f"{demo_peers(config).aws_port} (demo: moto)")
         if busy:
             raise StackError(f"port(s) already in use: {', '.join(busy)}")
         say(out, "==> creating databases")
@@ -295,4 +349,6 @@ def up(
                 say(out, f"==> building {label} (production build; the first one takes a minute)")
                 _run_step(proc.build, proc.env, config.root, f"building {label}")
         say(out, "==> starting services")
-        return supervise(processes, cwd=config.root, out=out, on_ready=_ready_block(processes, out))
+        extra = _demo_operator_row(config, processes) if config.demo else None
+        announce = _ready_block(processes, out, extra)
+        return supervise(processes, cwd=config.root, out=out, on_ready=announce)
