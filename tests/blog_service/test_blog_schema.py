@@ -29,3 +29,18 @@ def test_migrate_command_is_idempotent(
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
     assert cli_main(["migrate"]) == 0
     assert "latest migration" in capsys.readouterr().out
+
+
+def test_articles_table_is_vacuumed_often_enough_for_index_only_counts(
+    blog_database_url: str,
+) -> None:
+    engine = create_engine(async_url(blog_database_url))
+    with engine.connect() as connection:
+        options = connection.exec_driver_sql(
+            "SELECT reloptions FROM pg_class WHERE relname = 'articles'"
+        ).scalar_one()
+    engine.dispose()
+    settings = dict(option.split("=", 1) for option in options)
+    assert settings["fillfactor"] == "90"
+    assert float(settings["autovacuum_vacuum_scale_factor"]) <= 0.01
+    assert float(settings["autovacuum_analyze_scale_factor"]) <= 0.02
