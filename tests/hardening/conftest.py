@@ -44,16 +44,22 @@ def hardening_stack(
     blog_db = create_database(postgres_server_url, "test_hardening_blog")
     migrate_auth(auth_db)
     migrate_blog(blog_db)
+    # The fuzzing hunts answers to bad input, not deadlines: on a busy machine a call to
+    # auth_service can pass the production 0.5 s and turn into a 503 that is about load.
+    # Generous deadlines keep that apart; a request that hangs still ends as a 5xx.
+    deadlines = {"request_timeout_seconds": 10.0}
     auth_settings = AuthSettings.model_validate(
         {"environment": "test", "database_url": auth_db, "redis_url": redis_server_url,
-         "jwt_keys_dir": signing_keys_dir, "access_token_ttl_seconds": TOKEN_TTL_SECONDS}
+         "jwt_keys_dir": signing_keys_dir, "access_token_ttl_seconds": TOKEN_TTL_SECONDS,
+         **deadlines}
     )  # fmt: skip
     try:
         with serve(create_auth_app(auth_settings), "auth") as auth_url:
             blog_settings = BlogSettings.model_validate(
                 {"environment": "test", "database_url": blog_db, "redis_url": redis_server_url,
                  "auth_url": auth_url, "articles_per_minute": UNLIMITED_WRITES,
-                 "comments_per_minute": UNLIMITED_WRITES}
+                 "comments_per_minute": UNLIMITED_WRITES, "auth_timeout_seconds": 5.0,
+                 **deadlines}
             )  # fmt: skip
             with serve(create_blog_app(blog_settings), "blog") as blog_url:
                 edge = create_edge_app({AUTH_SERVICE: auth_url, BLOG_SERVICE: blog_url})
