@@ -12,7 +12,7 @@ from kubernetes.client.exceptions import ApiException
 
 from devstack.peers.kube import KubePeer
 from portal.ops.kube import KubeRequest, kube_call, request_timeout
-from portal.ops.panel import SourceFailed, Unauthorised, Unreachable
+from portal.ops.panel import SourceError, SourceFailed, Unauthorised, Unreachable
 from portal.ops.settings import OpsSettings
 
 from .conftest import MakeSettings
@@ -128,7 +128,11 @@ async def test_kube_call_unknown_host_is_unreachable(
     ],
 )
 async def test_kube_call_maps_errors_raised_by_the_call(
-    kube_settings: MakeSettings, kube_peer: KubePeer, error: Exception, kind: type, reason: str
+    kube_settings: MakeSettings,
+    kube_peer: KubePeer,
+    error: Exception,
+    kind: type[SourceError],
+    reason: str,
 ) -> None:
     def fail(api: Any, timeout: KubeRequest) -> Any:
         raise error
