@@ -54,11 +54,19 @@ class ArgoCDSource:
         audit: AuditLog | None = None,
     ) -> None:
         self.settings = settings
+        self._owns_ledger, self._owns_audit = ledger is None, audit is None
         self.ledger = ledger if ledger is not None else ImageLedger(settings.redis_url)
         self.audit = audit if audit is not None else AuditLog(settings.redis_url)
         namespace = settings.argocd_namespace
         self._read_rbac = f"get/list on {PLURAL}.{GROUP} in {namespace}"
         self._patch_rbac = f"get/patch on {PLURAL}.{GROUP} in {namespace}"
+
+    async def close(self) -> None:
+        """Close the Redis connections of the ledger and audit log this source made itself."""
+        if self._owns_ledger:
+            await self.ledger.close()
+        if self._owns_audit:
+            await self.audit.close()
 
     async def applications(self) -> list[AppStatus]:
         """Every Application in the Argo CD namespace, by name, with history images filled in."""
