@@ -47,7 +47,8 @@ class AppStatus(Model):
     name: str
     namespace: str  # where the Application object lives (argocd)
     project: str = "default"
-    # The short `app` label the platform uses (PLATFORM.md); "" when the Application has none.
+    # The short `app` label the platform uses (PLATFORM.md), else `app.kubernetes.io/name`,
+    # else the Application's name.
     app: str = ""
     repo_url: str = ""
     path: str = ""
