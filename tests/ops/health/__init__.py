@@ -1,0 +1,1 @@
+"""Live service health and the Grafana/Loki links."""
