@@ -8,6 +8,8 @@ points the clients at a local peer (moto) in tests and in the demo.
 
 from __future__ import annotations
 
+import re
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -54,6 +56,8 @@ AUTH_ERROR_CODES = frozenset(
         "ExpiredTokenException",
     }
 )
+_XML_CODE = re.compile(r"<Code>([^<]*)</Code>")
+_XML_MESSAGE = re.compile(r"<Message>([^<]*)</Message>")
 
 
 def sdk_timeout(settings: OpsSettings) -> float:
@@ -98,6 +102,23 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", "") or "")
 
 
+def _http_status(exc: ClientError) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+
+
+def _code_and_message(exc: ClientError) -> tuple[str, str]:
+    """AWS's error code and message. A JSON-protocol service (Cost Explorer) answered by
+    something speaking the query protocol's XML (moto's IAM check, a proxy) leaves the code as
+    the HTTP status and the XML as the message: read the real ones out of it."""
+    code = error_code(exc)
+    message = str(exc.response.get("Error", {}).get("Message", "") or exc)
+    if message.lstrip().startswith("<"):
+        xml_code, xml_message = _XML_CODE.search(message), _XML_MESSAGE.search(message)
+        code = xml_code.group(1) if xml_code else code
+        message = xml_message.group(1) if xml_message else f"HTTP {_http_status(exc)}"
+    return code, message
+
+
 def aws_error(exc: Exception, *, what: str, needs: str, endpoint: str = "") -> Exception:
     """The exception the panel loader understands for a botocore failure.
 
@@ -118,9 +139,8 @@ def aws_error(exc: Exception, *, what: str, needs: str, endpoint: str = "") -> E
     if isinstance(exc, EndpointConnectionError):
         return Unreachable(f"{where}: cannot connect ({exc}).")
     if isinstance(exc, ClientError):
-        code = error_code(exc)
-        message = exc.response.get("Error", {}).get("Message", "") or str(exc)
-        if code in AUTH_ERROR_CODES:
+        code, message = _code_and_message(exc)
+        if code in AUTH_ERROR_CODES or _http_status(exc) == HTTPStatus.FORBIDDEN:
             return Unauthorised(
                 f"{where}: {code}: {message} — the portal's AWS identity needs {needs}."
             )

@@ -30,6 +30,7 @@ __all__ = ["CiScans", "newest_per_service", "report_key", "split_key"]
 
 log = structlog.get_logger("portal.ops.trivy")
 MISSING_KEY_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+LIST_PAGE_SIZE = 1000  # S3's own maximum per ListObjectsV2 page
 
 
 def _prefix(settings: OpsSettings) -> str:
@@ -70,8 +71,9 @@ def newest_per_service(
 class CiScans:
     """The CI Trivy reports panel's source (and the timeline's per-image lookup)."""
 
-    def __init__(self, settings: OpsSettings) -> None:
+    def __init__(self, settings: OpsSettings, *, page_size: int = LIST_PAGE_SIZE) -> None:
         self._settings = settings
+        self._page_size = page_size
         self._bucket = settings.trivy_bucket
         self._prefix = _prefix(settings)
         self._s3: S3Client | None = None
@@ -117,7 +119,9 @@ class CiScans:
 
     def _list(self) -> list[Mapping[str, Any]]:
         paginator = self._client().get_paginator("list_objects_v2")
-        pages = paginator.paginate(Bucket=self._bucket, Prefix=self._prefix)
+        pages = paginator.paginate(
+            Bucket=self._bucket, Prefix=self._prefix, PaginationConfig={"PageSize": self._page_size}
+        )
         return [obj for page in pages for obj in page.get("Contents", [])]
 
     def _read(self, key: str) -> bytes | None:

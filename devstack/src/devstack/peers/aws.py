@@ -42,7 +42,8 @@ COST_RESULT_ORDER = ("daily", "by_service", "by_app")
 APP_TAG = "app"
 UNTAGGED_NAMES = frozenset({"", "(untagged)"})
 
-Request = tuple[str, str, str]  # method, path, operation (X-Amz-Target's last part, or "")
+# method, path with query, operation (X-Amz-Target's last part for JSON APIs, else "")
+Request = tuple[str, str, str]
 
 
 class _QuietHandler(MotoRequestHandler):
@@ -53,7 +54,8 @@ class _QuietHandler(MotoRequestHandler):
 def _recording(app: Any, record: Callable[[Request], None]) -> Callable[..., Any]:
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
-        path = str(environ.get("PATH_INFO", ""))
+        query = str(environ.get("QUERY_STRING", ""))
+        path = str(environ.get("PATH_INFO", "")) + (f"?{query}" if query else "")
         record((str(environ.get("REQUEST_METHOD", "")), path, target.rsplit(".", 1)[-1]))
         return app(environ, start_response)
 
@@ -181,8 +183,17 @@ class MotoPeer:
             if exc.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
                 raise
 
+    def require_auth(self, enabled: bool = True) -> None:
+        """Check every request's credentials and IAM policies, as AWS does (moto's reset-auth:
+        off by default, when any key may do anything). Create IAM users with `client("iam")`
+        before turning it on. A moto-wide setting, like all moto state."""
+        body = b"0" if enabled else b"inf"
+        response = httpx.post(f"{self.url}/moto-api/reset-auth", content=body, timeout=10)
+        response.raise_for_status()
+
     def reset(self) -> None:
-        """Forget every bucket, queued cost answer and recorded request."""
+        """Forget every bucket, queued cost answer, IAM check and recorded request."""
+        self.require_auth(False)
         httpx.post(f"{self.url}/moto-api/reset", timeout=10).raise_for_status()
         with self._lock:
             self.requests.clear()
