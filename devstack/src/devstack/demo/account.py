@@ -108,6 +108,6 @@ def _register(client: httpx.Client, password: str) -> DemoOperator:
         created = client.post("/api/users", json={"user": user})
         if created.is_success:
             return DemoOperator(email, password)
-        if created.status_code != 422:
+        if created.status_code not in (409, 422):  # anything but "already taken"
             break
     raise DemoOperatorError(f"registering the demo operator: {created.status_code} {created.text}")
