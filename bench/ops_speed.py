@@ -1,0 +1,277 @@
+"""How fast /ops shows every panel: `uv run python -m bench.ops_speed` (a benchmark, not a test).
+
+A private stack (bench.stack: embedded PostgreSQL and Redis, auth_service, blog_service on
+free ports), the demo's protocol peers in this process (the Kubernetes API peer and moto)
+loaded with `DemoSize(apps=50, reports=200, cost_days=90)`, the portal's production build
+pointed at them, and the demo operator (an admin) signed in. Then Chromium measures
+`--runs` fresh loads of /ops each (a new context with only the session's storage):
+
+- every panel: from navigation start until every `[id^="panel-"]` has a `data-status`
+  other than `loading`, with each panel's own time;
+- the same with the Kubernetes peer answering 2.5 s late: when the OTHER panels settle
+  (they must not wait for the slow one).
+
+The portal runs with its panel caches at 0 s, so every load calls every source (the worst
+case; with the default 30 s cache most loads read Redis). Results go to
+bench/ops_results.json and bench/ops_results.md. Target: every panel within 1.5 s (median).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.async_api import Browser, async_playwright
+
+from bench.portal_speed import CHROMIUM, CHROMIUM_ARGS, say, summary
+from bench.stack import Service, Stack, bench_stack, stop
+from devstack._proc import free_port, log_tail
+from devstack.databases import with_database
+from devstack.demo import DemoSize, generate
+from devstack.demo.account import DemoOperator, ensure_operator
+from devstack.demo.load import load_aws, load_kube, prefill_ledger
+from devstack.peers.aws import MotoPeer
+from devstack.peers.kube import KubePeer
+from devstack.portal import build_command, ops_env, portal_env, private_app_dir, serve_command
+from devstack.stack import PUBLIC_URL
+
+ROOT = Path(__file__).resolve().parents[1]
+PANELS = ("scorecard", "argocd", "trivy", "cost", "health", "links", "timeline", "audit")
+KUBE_PANELS = ("argocd", "scorecard", "timeline", "trivy")  # read the Kubernetes API, or join it
+SLOW_SECONDS = 2.5
+TARGET_MS = 1500.0
+SIZE = DemoSize(apps=50, reports=200, cost_days=90)
+# Records, per panel, when its data-status first leaves "loading" (ms since navigation start).
+WATCH = """
+window.__opsDone = {};
+const record = () => {
+  for (const el of document.querySelectorAll('[id^="panel-"]')) {
+    const status = el.getAttribute('data-status');
+    if (status && status !== 'loading' && !(el.id in window.__opsDone)) {
+      window.__opsDone[el.id] = {ms: performance.now(), status: status};
+    }
+  }
+};
+new MutationObserver(record).observe(document, {subtree: true, childList: true, attributes: true});
+"""
+ALL_SETTLED = """(names) => names.every((n) => {
+  const el = document.getElementById('panel-' + n);
+  return el && ('panel-' + n) in window.__opsDone;
+})"""
+
+
+def start_portal(
+    stack: ExitStack, work_dir: Path, services: Stack, extra_env: dict[str, str]
+) -> str:
+    """The production build on a free port, with the ops settings in `extra_env`."""
+    port = free_port()
+    app_dir = private_app_dir(ROOT, work_dir / "app")
+    env = {
+        **portal_env(ROOT, port, services.auth.url, services.blog.url, ops=extra_env),
+        "JWT_ISSUER": PUBLIC_URL,  # the issuer bench.stack's auth_service signs with
+        "LOG_LEVEL": "WARNING",
+    }
+    say("==> building the portal (production build)")
+    done = subprocess.run(  # noqa: S603 - fixed argv
+        list(build_command()),
+        env={**os.environ, **env},
+        cwd=app_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"portal build failed:\n{done.stdout}{done.stderr}")
+    log = work_dir / "portal.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            list(serve_command(port)),
+            env={**os.environ, **env},
+            cwd=app_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    stack.callback(stop, process)
+    service = Service("portal", port, process, log)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{service.url}/readyz", timeout=2, trust_env=False).is_success:
+                return f"http://localhost:{port}"
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise SystemExit(f"portal did not start:\n{log_tail(log)}")
+
+
+def start_peers(
+    stack: ExitStack, services: Stack, work_dir: Path
+) -> tuple[KubePeer, dict[str, str]]:
+    """The demo peers in this process, loaded; the portal settings that point at them."""
+    say(f"==> loading the demo peers ({SIZE})")
+    data = generate(2026, SIZE)
+    moto = stack.enter_context(MotoPeer())
+    load_aws(moto, data)
+    redis_url = services.blog_env["REDIS_URL"]  # db 0, shared by the services and the portal
+    prefill_ledger(redis_url, data)
+    kube = KubePeer()
+    load_kube(kube, data)
+    stack.enter_context(kube)
+    kubeconfig = kube.write_kubeconfig(work_dir / "kubeconfig")
+    metrics = {
+        "auth-service": f"{services.auth.url}/metrics",
+        "blog-service": f"{services.blog.url}/metrics",
+    }
+    env = {
+        **ops_env(redis_url, metrics),
+        **moto.env(),
+        "PORTAL_OPS_DEMO": "1",
+        "PORTAL_KUBECONFIG": str(kubeconfig),
+        "PORTAL_TRIVY_BUCKET": data.bucket,
+        "PORTAL_COST_ENABLED": "1",
+        "PORTAL_GRAFANA_URL": "http://localhost:3001",
+        # Every load calls every source: the page's worst case, not the cache's speed.
+        "PORTAL_OPS_CACHE_SECONDS": "0",
+        "PORTAL_COST_CACHE_SECONDS": "0",
+    }
+    return kube, env
+
+
+def operator(services: Stack, work_dir: Path) -> DemoOperator:
+    auth_env = {
+        "DATABASE_URL": with_database(services.blog_env["DATABASE_URL"], "auth"),
+        "REDIS_URL": services.blog_env["REDIS_URL"],
+        "ENVIRONMENT": "development",
+        "LOG_LEVEL": "WARNING",
+    }
+    return ensure_operator(services.auth.url, auth_env, work_dir / "operator.json", cwd=ROOT)
+
+
+async def signed_in_state(browser: Browser, portal_url: str, who: DemoOperator) -> Any:
+    context = await browser.new_context(base_url=portal_url)
+    page = await context.new_page()
+    await page.goto("/login")
+    await page.fill("#signin-email", who.email)
+    await page.fill("#signin-password", who.password)
+    await page.click("#signin-submit")
+    await page.wait_for_selector("#nav-profile", timeout=30_000)
+    state = await context.storage_state()
+    await context.close()
+    return state
+
+
+async def measure(browser: Browser, url: str, state: Any) -> dict[str, Any]:
+    """One fresh load: ms until all panels settled, and each panel's ms and status."""
+    context = await browser.new_context(storage_state=state)
+    await context.add_init_script(WATCH)
+    page = await context.new_page()
+    await page.goto(url, wait_until="commit")
+    await page.wait_for_function(ALL_SETTLED, arg=list(PANELS), timeout=60_000)
+    done: dict[str, dict[str, Any]] = await page.evaluate("window.__opsDone")
+    await context.close()
+    panels = {name: done[f"panel-{name}"] for name in PANELS}
+    return {"all_ms": max(p["ms"] for p in panels.values()), "panels": panels}
+
+
+def _row(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    per_panel = {
+        name: {
+            **summary([s["panels"][name]["ms"] for s in samples]),
+            "statuses": sorted({s["panels"][name]["status"] for s in samples}),
+        }
+        for name in PANELS
+    }
+    return {"all_panels": summary([s["all_ms"] for s in samples]), "per_panel": per_panel}
+
+
+async def run(portal_url: str, who: DemoOperator, kube: KubePeer, runs: int) -> dict[str, Any]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        state = await signed_in_state(browser, portal_url, who)
+        url = f"{portal_url}/ops"
+        await measure(browser, url, state)  # unmeasured: the server's first request warms up
+        normal = [await measure(browser, url, state) for _ in range(runs)]
+        kube.delay_seconds = SLOW_SECONDS
+        slow = [await measure(browser, url, state) for _ in range(runs)]
+        kube.delay_seconds = 0.0
+        await browser.close()
+    return {
+        "runs": runs,
+        "size": {"apps": SIZE.apps, "reports": SIZE.reports, "cost_days": SIZE.cost_days},
+        "target_ms": TARGET_MS,
+        "cache": "off (PORTAL_OPS_CACHE_SECONDS=0): every load calls every source",
+        "normal": _row(normal),
+        "kube_slow": {"delay_seconds": SLOW_SECONDS, **_row(slow)},
+    }
+
+
+def markdown(result: dict[str, Any]) -> str:
+    size = result["size"]
+    lines = [
+        f"/ops in Chromium, {result['runs']} fresh loads each; {size['apps']} Argo CD apps, "
+        f"{size['reports']} VulnerabilityReports, {size['cost_days']} days of cost; "
+        "panel caches off (every load calls every source).",
+        "",
+        "| run | panel | median | P90 | min | max | status | target |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for key, label in (("normal", "normal"), ("kube_slow", f"Kubernetes +{SLOW_SECONDS} s")):
+        row = result[key]
+        every = row["all_panels"]
+        met = "met" if every["median_ms"] < TARGET_MS else "NOT met"
+        lines.append(
+            f"| {label} | **every panel** | {every['median_ms']:.0f} ms | {every['p90_ms']:.0f} ms "
+            f"| {every['min_ms']:.0f} ms | {every['max_ms']:.0f} ms | | < 1.5 s ({met}) |"
+        )
+        for name in PANELS:
+            p = row["per_panel"][name]
+            slow = key == "kube_slow" and name in KUBE_PANELS
+            note = "reads Kubernetes" if slow else ("< 1.5 s" if key == "kube_slow" else "")
+            if key == "kube_slow" and not slow:
+                note += " (met)" if p["median_ms"] < TARGET_MS else " (NOT met)"
+            lines.append(
+                f"| {label} | {name} | {p['median_ms']:.0f} ms | {p['p90_ms']:.0f} ms "
+                f"| {p['min_ms']:.0f} ms | {p['max_ms']:.0f} ms | {', '.join(p['statuses'])} "
+                f"| {note} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.ops_speed", description=__doc__)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args(argv)
+    with ExitStack() as stack, bench_stack() as services:
+        work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ops-speed-")))
+        kube, env = start_peers(stack, services, work_dir)
+        who = operator(services, work_dir)
+        say(f"==> demo operator {who.email}")
+        portal_url = start_portal(stack, work_dir, services, env)
+        say(
+            f"==> measuring {portal_url}/ops ({args.runs} runs, then the same with slow Kubernetes)"
+        )
+        result = asyncio.run(run(portal_url, who, kube, args.runs))
+    (ROOT / "bench" / "ops_results.json").write_text(json.dumps(result, indent=2) + "\n")
+    table = markdown(result)
+    (ROOT / "bench" / "ops_results.md").write_text(table)
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
