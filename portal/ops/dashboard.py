@@ -16,7 +16,15 @@ from typing import Any
 from portal.ops.audit import AuditEntry, AuditLog
 from portal.ops.cache import PanelCache
 from portal.ops.loader import PanelSpec, load_panel
-from portal.ops.panel import Panel, SourceFailed
+from portal.ops.panel import (
+    NotConfigured,
+    Panel,
+    PanelStatus,
+    SourceError,
+    SourceFailed,
+    Unauthorised,
+    Unreachable,
+)
 from portal.ops.settings import SERVICES, OpsSettings
 
 __all__ = ["BASE_SOURCES", "PANELS", "Dashboard", "dashboard", "reset_dashboard"]
@@ -26,6 +34,12 @@ PANELS = ("scorecard", "argocd", "trivy", "cost", "health", "links", "timeline",
 # Sources with an upstream of their own.
 BASE_SOURCES = ("argocd", "trivy-operator", "trivy-ci", "cost", "health", "audit")
 AUDIT_LIMIT = 20
+# A derived panel that cannot run without an input says so with the input's status.
+_ERRORS: dict[PanelStatus, type[SourceError]] = {
+    PanelStatus.NOT_CONFIGURED: NotConfigured,
+    PanelStatus.UNAUTHORISED: Unauthorised,
+    PanelStatus.UNREACHABLE: Unreachable,
+}
 
 
 def _missing(source: str, exc: ImportError) -> SourceFailed:
@@ -170,7 +184,11 @@ class Dashboard:
             from portal.ops.timeline import deploy_timeline
         except ImportError as exc:
             raise _missing("timeline", exc) from exc
-        apps = await self._data("argocd")
+        argocd = await self.load("argocd")
+        if argocd.data is None:
+            # No history to join: the timeline says why, with Argo CD's own status.
+            raise _ERRORS.get(argocd.status, SourceFailed)(f"Needs Argo CD: {argocd.reason}")
+        apps = argocd.data
         try:
             scan_for = self.ci_scans().scan
         except ImportError:

@@ -42,7 +42,7 @@ class OpsState(SessionState):
     # The trivy panel shows two sources: the CI pipeline's answer has a header of its own.
     trivy_ci_panel: rx.Field[view.PanelHeader] = rx.field(default_factory=view.PanelHeader)
 
-    scorecard: rx.Field[list[view.Row]] = rx.field(default_factory=list)
+    scorecard: rx.Field[list[view.ScoreView]] = rx.field(default_factory=list)
     apps: rx.Field[list[view.AppView]] = rx.field(default_factory=list)
     scans: rx.Field[list[view.ScanView]] = rx.field(default_factory=list)
     scans_by_app: rx.Field[list[view.ScanView]] = rx.field(default_factory=list)
@@ -50,7 +50,7 @@ class OpsState(SessionState):
     cost_daily: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     health: rx.Field[list[view.HealthView]] = rx.field(default_factory=list)
     links: rx.Field[list[view.LinkView]] = rx.field(default_factory=list)
-    timeline: rx.Field[list[view.Row]] = rx.field(default_factory=list)
+    timeline: rx.Field[list[view.DeployView]] = rx.field(default_factory=list)
     audit: rx.Field[list[view.AuditView]] = rx.field(default_factory=list)
 
     def _forbid(self, reason: str) -> None:
@@ -146,9 +146,9 @@ class OpsState(SessionState):
         elif name == "audit":
             self.audit = [view.audit_view(e) for e in data or []]
         elif name == "scorecard":
-            self.scorecard = view.generic_rows(data, "app")
+            self.scorecard = [view.score_view(row) for row in data or []]
         elif name == "timeline":
-            self.timeline = view.generic_rows(data, "app")
+            self.timeline = [view.deploy_view(d) for d in (data or [])[: view.DEPLOYS_SHOWN]]
 
     @rx.event(background=True)
     async def refresh_app(self, app: str) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, async_playwright
 
-from tests.e2e.helpers import Api, Watched
+from tests.e2e.helpers import Api, OpsPeers, Watched, ops_peers
 from tests.e2e.stack import ROOT, E2EStack, e2e_stack
 
 pytestmark = pytest.mark.e2e
@@ -38,10 +38,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
+def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpsPeers]:
+    """The /ops sources' real protocol peers (Kubernetes API, moto), loaded with samples."""
+    with ops_peers(tmp_path_factory.mktemp("ops-peers")) as peers:
+        yield peers
+
+
+@pytest.fixture(scope="session")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, postgres_server_url: str, redis_server_url: str
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_server_url: str,
+    redis_server_url: str,
+    ops: OpsPeers,
 ) -> Iterator[E2EStack]:
-    with e2e_stack(tmp_path_factory.mktemp("e2e"), postgres_server_url, redis_server_url) as s:
+    work_dir = tmp_path_factory.mktemp("e2e")
+    with e2e_stack(work_dir, postgres_server_url, redis_server_url, ops.env) as s:
         yield s
 
 

@@ -42,6 +42,8 @@ class E2EStack:
     blog_url: str
     portal_url: str
     work_dir: Path
+    # For the /ops tests: promoting an admin (`promote`).
+    auth_database_url: str = ""
 
 
 def _spawn(
@@ -181,18 +183,33 @@ def services_stack(work_dir: Path, postgres_url: str, redis_url: str) -> Iterato
         yield Services(issuer, blog_url, databases["auth"], keys)
 
 
+def portal_ops_env(services: Services, redis_url: str) -> dict[str, str]:
+    """The server's /ops settings: the token issuer it verifies roles against, the shared
+    Redis (panel cache, image ledger, audit log) and the services' own /metrics."""
+    metrics = f"auth-service={services.auth_url}/metrics,blog-service={services.blog_url}/metrics"
+    return {"JWT_ISSUER": services.auth_url, "REDIS_URL": redis_url, "PORTAL_METRICS_URLS": metrics}
+
+
 @contextmanager
-def e2e_stack(work_dir: Path, postgres_url: str, redis_url: str) -> Iterator[E2EStack]:
-    """The services, then the portal's production build served on a free port."""
+def e2e_stack(
+    work_dir: Path, postgres_url: str, redis_url: str, ops_env: Mapping[str, str] | None = None
+) -> Iterator[E2EStack]:
+    """The services, then the portal's production build served on a free port; `ops_env`
+    adds /ops source settings (the peers') to the server's environment."""
     with ExitStack() as stack:
         services = stack.enter_context(services_stack(work_dir, postgres_url, redis_url))
         portal_port = free_port()
         app_dir = work_dir / "app"
         env = build_portal(app_dir, portal_port, services.auth_url, services.blog_url)
+        env = {**env, **portal_ops_env(services, redis_url), **(ops_env or {})}
         log = work_dir / "portal.log"
         portal = _spawn(serve_command(portal_port), env, app_dir, log)
         stack.callback(_stop, portal)
         _wait(f"http://127.0.0.1:{portal_port}/readyz", portal, log)
         yield E2EStack(
-            services.auth_url, services.blog_url, f"http://localhost:{portal_port}", work_dir
+            services.auth_url,
+            services.blog_url,
+            f"http://localhost:{portal_port}",
+            work_dir,
+            services.auth_database_url,
         )

@@ -89,4 +89,7 @@ def table(headings: list[str], rows: rx.Component) -> rx.Component:
 
 
 def new_tab(text: Any, href: Any, **props: Any) -> rx.Component:
-    return rx.link(text, href=href, is_external=True, rel="noopener noreferrer", **props)
+    # Underlined: links sit inside text, and colour alone does not set them apart (axe).
+    return rx.link(
+        text, href=href, is_external=True, rel="noopener noreferrer", underline="always", **props
+    )

@@ -2,45 +2,77 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from portal.components.ops.frame import new_tab, panel, table
-from portal.components.ops.view import AuditView, Cell, Row
+from portal.components.ops.view import AuditView, DeployView, ScoreView
 from portal.state.ops import OpsState
 
 
-def _cell(cell: Cell) -> rx.Component:
-    return rx.text(rx.text.strong(cell.label + ": "), cell.value, size="2", as_="span")
+def _state_badge(state: Any) -> rx.Component:
+    colour = rx.match(state, ("ok", "green"), ("attention", "orange"), ("failing", "red"), "gray")
+    return rx.badge(state, color_scheme=colour)
 
 
-def _link(cell: Cell) -> rx.Component:
-    return new_tab(cell.label, cell.url, size="2")
-
-
-def _row(row: Row) -> rx.Component:
-    return rx.vstack(
-        rx.heading(row.title, size="3", as_="h3"),
-        rx.flex(rx.foreach(row.cells, _cell), wrap="wrap", spacing="3"),
-        rx.flex(rx.foreach(row.links, _link), wrap="wrap", spacing="3"),
-        spacing="1",
-        width="100%",
-        border_top="1px solid var(--gray-a5)",
-        padding_top="0.5rem",
+def _score(row: ScoreView) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text.strong(row.app)),
+        rx.table.cell(_state_badge(row.state), rx.text(row.reasons, size="1")),
+        rx.table.cell(row.sync),
+        rx.table.cell(row.health),
+        rx.table.cell(row.cves),
+        rx.table.cell(row.cost),
+        rx.table.cell(row.slo),
+        class_name="score-row",
     )
 
 
 def scorecard_panel() -> rx.Component:
     return panel(
-        "scorecard", "Scorecard", OpsState.scorecard_panel, rx.foreach(OpsState.scorecard, _row)
+        "scorecard",
+        "Scorecard",
+        OpsState.scorecard_panel,
+        table(
+            ["App", "State", "Sync", "Health", "Fixable CVEs", "Cost (month)", "SLO"],
+            rx.foreach(OpsState.scorecard, _score),
+        ),
+    )
+
+
+def _deploy(d: DeployView) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text.strong(d.app),
+            rx.cond(d.revision_url != "", new_tab(d.revision, d.revision_url), rx.code(d.revision)),
+            rx.text(d.deployed + " by " + d.by, size="2"),
+            wrap="wrap",
+            align="center",
+        ),
+        rx.foreach(d.images, lambda image: rx.code(image, size="1")),
+        rx.text(d.cves, size="2"),
+        rx.cond(d.note != "", rx.text(d.note, size="1", color="var(--gray-11)")),
+        rx.hstack(
+            rx.cond(d.dashboard_url != "", new_tab("Dashboard (deploy window)", d.dashboard_url)),
+            rx.cond(d.logs_url != "", new_tab("Logs (deploy window)", d.logs_url)),
+            spacing="3",
+            wrap="wrap",
+        ),
+        spacing="1",
+        width="100%",
+        class_name="deploy",
+        border_top="1px solid var(--gray-a5)",
+        padding_top="0.5rem",
     )
 
 
 def timeline_panel() -> rx.Component:
     return panel(
         "timeline",
-        "Deploy timeline",
+        "Deploy timeline (newest first)",
         OpsState.timeline_panel,
-        rx.foreach(OpsState.timeline, _row),
+        rx.foreach(OpsState.timeline, _deploy),
     )
 
 

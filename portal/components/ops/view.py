@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
-
 from portal.ops.argocd.models import AppStatus
 from portal.ops.audit import AuditEntry
 from portal.ops.cost.models import CostReport
@@ -21,6 +19,7 @@ from portal.ops.trivy.models import ImageScan, fixable_first
 
 HISTORY_SHOWN = 10
 VULNERABILITIES_SHOWN = 8
+DEPLOYS_SHOWN = 30
 
 
 def when(value: datetime | date | None) -> str:
@@ -50,52 +49,75 @@ def header(panel: Panel[Any]) -> PanelHeader:
     )
 
 
-@dataclass
-class Cell:
-    label: str = ""
-    value: str = ""
-    url: str = ""
+def _known(value: Any, text: str) -> str:
+    return "unknown" if value is None else text
 
 
 @dataclass
-class Row:
-    """A row of a derived panel (scorecard, timeline): its title and labelled cells."""
-
-    title: str = ""
-    cells: list[Cell] = field(default_factory=list)
-    links: list[Cell] = field(default_factory=list)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(_text(v) for v in value) or "—"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_text(v)}" for k, v in value.items()) or "—"
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return str(value)
+class ScoreView:
+    app: str = ""
+    sync: str = ""
+    health: str = ""
+    cves: str = ""
+    cost: str = ""
+    slo: str = ""
+    state: str = ""
+    reasons: str = ""
 
 
-def generic_rows(items: list[Any] | None, title_field: str) -> list[Row]:
-    """Rows from models whose fields the page does not need to know (derived panels)."""
-    rows = []
-    for item in items or []:
-        data = item.model_dump(mode="json") if isinstance(item, BaseModel) else dict(item)
-        title = _text(data.pop(title_field, ""))
-        cells, links = [], []
-        for name, value in data.items():
-            label = name.replace("_", " ")
-            if name.endswith("_url") or name.endswith("url"):
-                if value:
-                    links.append(Cell(label.removesuffix(" url"), "", str(value)))
-            elif isinstance(value, dict) and all(str(v).startswith("http") for v in value.values()):
-                links.extend(Cell(str(k), "", str(v)) for k, v in value.items() if v)
-            else:
-                cells.append(Cell(label, _text(value)))
-        rows.append(Row(title, cells, links))
-    return rows
+def score_view(row: Any) -> ScoreView:
+    """A `portal.ops.scorecard.ScoreRow` as text; unknown columns say so."""
+    critical, high = row.fixable_critical, row.fixable_high
+    cves = _known(critical, f"{critical} critical, {high} high fixable")
+    share = f" ({row.cost_share:.0%} of the month)" if row.cost_share is not None else ""
+    return ScoreView(
+        app=row.app,
+        sync=row.sync,
+        health=row.health,
+        cves=cves + (f" · {row.cve_note}" if row.cve_note else ""),
+        cost=_known(row.cost_usd, usd(row.cost_usd or 0.0) + share),
+        slo=row.slo + (f" ({row.slo_detail})" if row.slo_detail else ""),
+        state=row.state,
+        reasons="; ".join(row.reasons),
+    )
+
+
+@dataclass
+class DeployView:
+    app: str = ""
+    revision: str = ""
+    revision_url: str = ""
+    deployed: str = ""
+    by: str = ""
+    images: list[str] = field(default_factory=list)
+    cves: str = ""
+    dashboard_url: str = ""
+    logs_url: str = ""
+    note: str = ""
+
+
+def _cves(deploy: Any) -> str:
+    added = [f"new {c.id} ({c.severity})" for c in deploy.cve_added]
+    removed = [f"fixed {c.id} ({c.severity})" for c in deploy.cve_removed]
+    if not deploy.cve_known and not added and not removed:
+        return "CVE difference unknown"
+    return ", ".join(added + removed) or "no CVE change"
+
+
+def deploy_view(deploy: Any) -> DeployView:
+    """A `portal.ops.timeline.Deploy` as text."""
+    return DeployView(
+        app=deploy.app,
+        revision=deploy.revision_short or deploy.revision,
+        revision_url=deploy.revision_url,
+        deployed=when(deploy.deployed_at or deploy.deploy_started_at) or "time unknown",
+        by=deploy.initiated_by or "unknown",
+        images=[f"{c.old or '(new)'} → {c.new or '(removed)'}" for c in deploy.changed_images],
+        cves=_cves(deploy),
+        dashboard_url=deploy.dashboard_url or "",
+        logs_url=deploy.logs_url or "",
+        note=deploy.note,
+    )
 
 
 @dataclass
