@@ -114,10 +114,10 @@ class MetricsHealth:
 
     def __init__(self, settings: OpsSettings, *, first_gap_seconds: float = FIRST_GAP_SECONDS):
         self.urls = dict(settings.metrics_urls)
-        # Each scrape must end well inside the panel's deadline, even on the first call,
-        # which scrapes twice with a gap between.
-        budget = settings.timeout_seconds - first_gap_seconds
-        self.scrape_timeout = max(0.2, min(budget * 0.8, settings.timeout_seconds * 0.4))
+        # The first call scrapes twice with a gap between; both scrapes and the gap must end
+        # inside the panel's deadline (3 s and a 1 s gap: 0.9 s per scrape).
+        budget = (settings.timeout_seconds - first_gap_seconds) / 2
+        self.scrape_timeout = max(0.2, budget * 0.9)
         self.first_gap_seconds = first_gap_seconds
         self._previous: dict[str, MetricsSample] = {}
         self._lock = asyncio.Lock()
@@ -134,8 +134,8 @@ class MetricsHealth:
             return f"{url}: HTTP {response.status_code} {response.reason_phrase}"
         try:
             return parse_sample(response.text, time.monotonic())
-        except ValueError as exc:
-            return f"{url}: not a Prometheus text exposition ({exc})"
+        except (ValueError, IndexError, KeyError, TypeError) as exc:  # the parser's ways to fail
+            return f"{url}: not a Prometheus text exposition ({type(exc).__name__}: {exc})"
 
     async def _scrape_all(
         self, client: httpx.AsyncClient, names: list[str]

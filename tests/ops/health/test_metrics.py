@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 
@@ -103,6 +104,26 @@ async def test_health_reports_a_closed_port_down_on_every_call(
         report = {h.service: h for h in await health.health()}
         assert report["alpha"].up
         assert not report["gone"].up and closed in report["gone"].detail
+
+
+async def test_health_stays_inside_the_panel_deadline_when_a_service_hangs(
+    start_service: Callable[[str], RunningService],
+) -> None:
+    alpha = start_service("alpha")
+    # A socket that is listening but never answers: the connection opens, no reply comes.
+    with socket.socket() as stuck:
+        stuck.bind(("127.0.0.1", 0))
+        stuck.listen()
+        url = f"http://127.0.0.1:{stuck.getsockname()[1]}/metrics"
+        settings = OpsSettings(
+            metrics_urls={"alpha": alpha.metrics_url, "stuck": url}, timeout_seconds=2.0
+        )
+        health = MetricsHealth(settings, first_gap_seconds=0.5)
+        started = time.monotonic()
+        report = {h.service: h for h in await health.health()}
+        assert time.monotonic() - started < settings.timeout_seconds
+    assert report["alpha"].up
+    assert not report["stuck"].up and "no answer within 0.7 s" in report["stuck"].detail
 
 
 async def test_health_reports_down_when_the_url_is_not_a_metrics_page(
