@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from bench.portal_speed import CHROMIUM, CHROMIUM_ARGS, say, summary
 from bench.stack import Service, Stack, bench_stack, stop
@@ -175,13 +176,22 @@ async def signed_in_state(browser: Browser, portal_url: str, who: DemoOperator) 
     return state
 
 
-async def measure(browser: Browser, url: str, state: Any) -> dict[str, Any]:
-    """One fresh load: ms until all panels settled, and each panel's ms and status."""
+async def measure(browser: Browser, portal_url: str, who: DemoOperator) -> dict[str, Any]:
+    """One fresh load: ms until all panels settled, and each panel's ms and status.
+
+    Each load signs in first (unmeasured) in its own context: the portal rotates the refresh
+    token, so a saved session works once. The measured context starts with only that
+    session's storage: no HTTP cache, no open websocket."""
+    state = await signed_in_state(browser, portal_url, who)
     context = await browser.new_context(storage_state=state)
     await context.add_init_script(WATCH)
     page = await context.new_page()
-    await page.goto(url, wait_until="commit")
-    await page.wait_for_function(ALL_SETTLED, arg=list(PANELS), timeout=60_000)
+    await page.goto(f"{portal_url}/ops", wait_until="commit")
+    try:
+        await page.wait_for_function(ALL_SETTLED, arg=list(PANELS), timeout=60_000)
+    except PlaywrightError as exc:
+        text = await page.inner_text("body")
+        raise SystemExit(f"/ops did not settle: {exc}\npage text:\n{text[:2000]}") from exc
     done: dict[str, dict[str, Any]] = await page.evaluate("window.__opsDone")
     await context.close()
     panels = {name: done[f"panel-{name}"] for name in PANELS}
@@ -202,12 +212,10 @@ def _row(samples: list[dict[str, Any]]) -> dict[str, Any]:
 async def run(portal_url: str, who: DemoOperator, kube: KubePeer, runs: int) -> dict[str, Any]:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        state = await signed_in_state(browser, portal_url, who)
-        url = f"{portal_url}/ops"
-        await measure(browser, url, state)  # unmeasured: the server's first request warms up
-        normal = [await measure(browser, url, state) for _ in range(runs)]
+        await measure(browser, portal_url, who)  # unmeasured: the server's first load warms up
+        normal = [await measure(browser, portal_url, who) for _ in range(runs)]
         kube.delay_seconds = SLOW_SECONDS
-        slow = [await measure(browser, url, state) for _ in range(runs)]
+        slow = [await measure(browser, portal_url, who) for _ in range(runs)]
         kube.delay_seconds = 0.0
         await browser.close()
     return {

@@ -192,6 +192,7 @@ def test_process_table_by_default_gives_the_portal_redis_and_the_services_metric
     assert not settings.cost_enabled
     assert settings.trivy_bucket == settings.grafana_url == ""
     assert not settings.demo
+    assert portal.env["JWT_ISSUER"] == "http://localhost:8080"  # what auth_service signs with
 
 
 def test_process_table_with_demo_starts_the_peers_and_points_the_portal_at_them(

@@ -172,9 +172,9 @@ def process_table(config: StackConfig, servers: Servers) -> list[ServiceProcess]
         package="blog_service",
     )
     redis_url = with_redis_db(servers.redis_url, 0)
-    ops = ops_env(
-        redis_url, {AUTH_SERVICE: f"{auth.url}/metrics", BLOG_SERVICE: f"{blog.url}/metrics"}
-    )
+    metrics = {AUTH_SERVICE: f"{auth.url}/metrics", BLOG_SERVICE: f"{blog.url}/metrics"}
+    # JWT_ISSUER: /ops verifies the role in the access token against auth_service's issuer.
+    ops = {**ops_env(redis_url, metrics), "JWT_ISSUER": PUBLIC_URL}
     peers: list[ServiceProcess] = []
     if config.demo:
         demo = demo_peers(config)
