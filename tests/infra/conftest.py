@@ -6,12 +6,12 @@ from __future__ import annotations
 import copy
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
+
+from tests.infra.manifests import KustomizeBuild, Manifest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,9 +20,6 @@ KUBECTL_MISSING = (
     "Install kubectl (https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/, or the "
     "`kubectl` package of the Kubernetes or Google Cloud apt repository) and run the tests again."
 )
-
-Manifest = dict[str, Any]
-KustomizeBuild = Callable[[Path], list[Manifest]]
 
 
 class KustomizeError(RuntimeError):

@@ -3,6 +3,9 @@
 kubectl (kustomize) builds the folder; promtool (Debian's `prometheus` package) checks the
 SLO rules, runs their unit tests and parses every PromQL query of the dashboards. Each check
 is also run once on a broken copy, to prove that it can fail.
+
+The helpers are in observability_build.py (tools, build, schemas), observability_promql.py
+(SLO rules, metric names) and observability_dashboards.py (dashboards, ServiceMonitors, Grafana).
 """
 
 from __future__ import annotations
@@ -10,320 +13,48 @@ from __future__ import annotations
 import copy
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
-import yaml
 
-from service_kit.metrics import HTTPMetrics
+from tests.infra.manifests import of_kind
+from tests.infra.observability_build import (
+    OBS,
+    SERVICES,
+    broken_copy,
+    kustomize,
+    run,
+    schema_problems,
+    tool,
+)
+from tests.infra.observability_dashboards import (
+    PLATFORM_METRICS,
+    app_services,
+    as_promql,
+    dashboard_problems,
+    dashboards,
+    grafana_login_problems,
+    prometheus_queries,
+    promtool_parse_queries,
+    servicemonitor_problems,
+)
+from tests.infra.observability_promql import (
+    alert_test_cases,
+    promtool_check_rules,
+    promtool_test_rules,
+    rule_groups,
+    service_metrics,
+    unknown_names,
+    untested_alerts,
+    write_rule_file,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-OBS = ROOT / "gitops" / "platform" / "observability"
-APPS = ROOT / "gitops" / "apps"
-SERVICES = ("auth-service", "blog-service", "portal")
-KUBERNETES_VERSION = "1.32.0"
-CRD_VALIDATOR = ROOT / "tools" / "crd-schemas" / "validate.mjs"
-# Custom resources no package in tools/crd-schemas has a schema for yet.
-NO_CRD_SCHEMA: set[str] = set()
 CHART_REPOS = {
     "kube-prometheus-stack": "https://prometheus-community.github.io/helm-charts",
     "loki": "https://grafana.github.io/helm-charts",
     "alloy": "https://grafana.github.io/helm-charts",
 }
-REQUIRED_PANELS = {
-    "requests": ("Requests per second", ["http_requests_total"]),
-    "errors": ("Errors per second (5xx)", ["http_requests_total", 'status=~"5.."']),
-    "latency": (
-        "Latency P50 / P95 / P99",
-        ["histogram_quantile(0.5,", "histogram_quantile(0.95,", "histogram_quantile(0.99,"],
-    ),
-    "cpu": ("Pod CPU", ["container_cpu_usage_seconds_total"]),
-    "memory": ("Pod memory", ["container_memory_working_set_bytes"]),
-}
-# Metrics the dashboards may read besides the services' own (cAdvisor, kube-state-metrics).
-PLATFORM_METRICS = {
-    "container_cpu_usage_seconds_total",
-    "container_memory_working_set_bytes",
-    "kube_pod_container_resource_limits",
-}
-# Labels that Prometheus adds to our series: the ServiceMonitor's target labels.
-TARGET_LABELS = {"namespace", "app", "pod", "container", "instance", "job", "service"}
-
-
-def tool(name: str, package: str) -> str:
-    """The path of a command the check needs; a missing one fails and says what to install."""
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(
-            f"{name} is missing: install the `{package}` package (kubectl: from the Kubernetes "
-            "apt repository; promtool: Debian's `prometheus`) and run the tests again"
-        )
-    return path
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, cwd=cwd, timeout=120, check=False)
-
-
-def kustomize(folder: Path) -> list[dict[str, Any]]:
-    result = run(tool("kubectl", "kubectl"), "kustomize", str(folder))
-    assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
-
-
-def of_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [obj for obj in objects if obj["kind"] == kind]
-
-
-def broken_copy(tmp_path: Path) -> Path:
-    """A copy of the observability folder to plant one mistake in."""
-    target = tmp_path / "observability"
-    shutil.copytree(OBS, target)
-    return target
-
-
-def schema_problems(objects: list[dict[str, Any]]) -> list[str]:
-    """Core objects through kubernetes-validate (strict), custom ones through their CRD schema."""
-    problems = []
-    custom = []
-    for obj in objects:
-        name = f"{obj['kind']}/{obj['metadata']['name']}"
-        if "/" in obj["apiVersion"]:
-            custom.append(obj)
-            continue
-        try:
-            kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
-        except kubernetes_validate.ValidationError as exc:
-            problems.append(f"{name}: {'/'.join(map(str, exc.path))}: {exc.message}")
-    node = shutil.which("node")
-    if node is None or not (CRD_VALIDATOR.parent / "node_modules").is_dir():
-        pytest.fail("the CRD schemas are missing: install Node.js 20 and run `make install`")
-    result = subprocess.run(
-        [node, str(CRD_VALIDATOR)],
-        input=json.dumps(custom),
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=CRD_VALIDATOR.parent,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    for entry in json.loads(result.stdout):
-        kind = entry["object"].split("/")[-2]
-        if entry["errors"] == ["no schema"] and kind in NO_CRD_SCHEMA:
-            continue
-        problems.extend(f"{entry['object']}: {error}" for error in entry["errors"])
-    return problems
-
-
-# --- SLO rules ------------------------------------------------------------------------
-
-
-def rule_groups(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        group for rule in of_kind(objects, "PrometheusRule") for group in rule["spec"]["groups"]
-    ]
-
-
-def write_rule_file(groups: list[dict[str, Any]], folder: Path) -> Path:
-    """The PrometheusRule specs as the plain rule file promtool reads (slo.rules.yaml)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "slo.rules.yaml"
-    path.write_text(yaml.safe_dump({"groups": groups}, sort_keys=False))
-    return path
-
-
-def promtool_check_rules(rule_file: Path) -> subprocess.CompletedProcess[str]:
-    return run(tool("promtool", "prometheus"), "check", "rules", str(rule_file))
-
-
-def promtool_test_rules(
-    groups: list[dict[str, Any]], tests: Path, work: Path, pattern: str = "*.test.yaml"
-) -> str:
-    """Run promtool's unit tests in `tests` on `groups`; returns the output, fails on failure."""
-    write_rule_file(groups, work)
-    names = []
-    for test_file in sorted(tests.glob(pattern)):
-        shutil.copy(test_file, work / test_file.name)
-        names.append(test_file.name)
-    assert names, f"no promtool unit tests in {tests}"
-    result = run(tool("promtool", "prometheus"), "test", "rules", *names, cwd=work)
-    output = result.stdout + result.stderr
-    if result.returncode != 0:
-        raise AssertionError(output)
-    return output
-
-
-def alert_test_cases(tests: Path) -> dict[str, set[str]]:
-    """For each alert named in the unit tests: which outcomes are tested ('fires', 'silent')."""
-    cases: dict[str, set[str]] = {}
-    for test_file in tests.glob("*.test.yaml"):
-        for test in yaml.safe_load(test_file.read_text())["tests"]:
-            for case in test.get("alert_rule_test", []):
-                outcome = "fires" if case.get("exp_alerts") else "silent"
-                cases.setdefault(case["alertname"], set()).add(outcome)
-    return cases
-
-
-def untested_alerts(groups: list[dict[str, Any]], cases: dict[str, set[str]]) -> list[str]:
-    alerts = [rule["alert"] for group in groups for rule in group["rules"] if "alert" in rule]
-    return [
-        f"{alert}: no unit test where it {outcome}"
-        for alert in alerts
-        for outcome in ("fires", "silent")
-        if outcome not in cases.get(alert, set())
-    ]
-
-
-def service_metrics() -> dict[str, set[str]]:
-    """Metric names and their labels as service_kit really exposes them."""
-    metrics = HTTPMetrics("auth-service")
-    metrics.observe("GET", "/api/user", 200, 0.01)
-    exposition = metrics.registry.collect()
-    samples: dict[str, set[str]] = {}
-    for family in exposition:
-        for sample in family.samples:
-            samples.setdefault(sample.name, set()).update(sample.labels)
-    return samples
-
-
-def selectors(expr: str) -> list[tuple[str, set[str]]]:
-    """(metric name, label names) of each `name{...}` selector in a PromQL expression."""
-    found = []
-    for match in re.finditer(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}", expr):
-        labels = set(re.findall(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)", match.group(2)))
-        found.append((match.group(1), labels))
-    return found
-
-
-def unknown_names(expr: str, known: dict[str, set[str]], extra: set[str]) -> list[str]:
-    """Metrics or labels in `expr` that neither the services nor `extra` provide."""
-    problems = []
-    for name, labels in selectors(expr):
-        if name in extra:
-            continue
-        if name not in known:
-            problems.append(f"unknown metric {name}")
-            continue
-        problems.extend(
-            f"{name} has no label {label}" for label in sorted(labels - known[name] - TARGET_LABELS)
-        )
-    return problems
-
-
-# --- dashboards -------------------------------------------------------------------------
-
-
-def dashboards() -> dict[str, dict[str, Any]]:
-    return {
-        service: json.loads((OBS / "dashboards" / f"{service}.json").read_text())
-        for service in SERVICES
-    }
-
-
-def prometheus_queries(dashboard: dict[str, Any]) -> list[str]:
-    """Every PromQL query of a dashboard: panel targets and variable queries."""
-    queries = [
-        target["expr"]
-        for panel in dashboard["panels"]
-        if panel.get("datasource", {}).get("type") == "prometheus"
-        for target in panel.get("targets", [])
-    ]
-    for variable in dashboard["templating"]["list"]:
-        if variable.get("datasource", {}).get("type") != "prometheus":
-            continue
-        query = (
-            variable["query"]["query"] if isinstance(variable["query"], dict) else variable["query"]
-        )
-        inner = re.fullmatch(r"label_values\((.*),\s*\w+\)", query)
-        queries.append(inner.group(1) if inner else query)
-    return queries
-
-
-def as_promql(query: str, service: str) -> str:
-    """A Grafana query with its variables replaced by values, as Prometheus would get it."""
-    values = {"__rate_interval": "5m", "__interval": "1m", "namespace": "blog", "app": service}
-    return re.sub(r"\$\{?(\w+)\}?", lambda m: values[m.group(1)], query)
-
-
-def promtool_parse_queries(
-    queries: dict[str, str], folder: Path
-) -> subprocess.CompletedProcess[str]:
-    """Parse PromQL with promtool: each query becomes a recording rule of a temporary file."""
-    rules = [{"record": f"dashboard:{name}", "expr": expr} for name, expr in queries.items()]
-    return promtool_check_rules(write_rule_file([{"name": "dashboards", "rules": rules}], folder))
-
-
-def dashboard_problems(dashboard: dict[str, Any], service: str) -> list[str]:
-    problems = []
-    panels = {panel["title"]: panel for panel in dashboard["panels"]}
-    for key, (title, needles) in REQUIRED_PANELS.items():
-        matches = [panel for name, panel in panels.items() if name.startswith(title)]
-        if not matches:
-            problems.append(f"no {key} panel ({title!r})")
-            continue
-        exprs = " ".join(target["expr"] for target in matches[0].get("targets", []))
-        problems.extend(f"{title}: no {needle}" for needle in needles if needle not in exprs)
-        if 'namespace="$namespace"' not in exprs or "$app" not in exprs:
-            problems.append(f"{title}: not filtered by the namespace and app variables")
-    variables = {variable["name"]: variable for variable in dashboard["templating"]["list"]}
-    for name, default in (("namespace", "blog"), ("app", service)):
-        if name not in variables:
-            problems.append(f"no {name} variable")
-        elif variables[name].get("current", {}).get("value") != default:
-            problems.append(f"{name} variable does not default to {default}")
-    logs = [panel for panel in dashboard["panels"] if panel.get("type") == "logs"]
-    if not logs or logs[0]["targets"][0]["expr"] != '{namespace="$namespace", app="$app"}':
-        problems.append('no Loki logs panel selecting {namespace="$namespace", app="$app"}')
-    if dashboard.get("uid") != f"blog-{service}":
-        problems.append(f"uid is not blog-{service} (the portal links to it)")
-    return problems
-
-
-# --- ServiceMonitors -------------------------------------------------------------------
-
-
-def servicemonitor_problems(
-    monitor: dict[str, Any], services: list[dict[str, Any]], metrics_path: str
-) -> list[str]:
-    """Whether a ServiceMonitor finds a Service with its labels, namespace and port name."""
-    spec = monitor["spec"]
-    namespaces = spec.get("namespaceSelector", {}).get("matchNames", [])
-    wanted = spec["selector"].get("matchLabels", {})
-    selected = [
-        service
-        for service in services
-        if service["metadata"].get("namespace") in namespaces
-        and wanted.items() <= service["metadata"].get("labels", {}).items()
-    ]
-    name = monitor["metadata"]["name"]
-    if not wanted:
-        return [f"{name}: empty selector"]
-    if not selected:
-        return [f"{name}: selects no Service (labels {wanted}, namespaces {namespaces})"]
-    problems = []
-    ports = {port.get("name") for service in selected for port in service["spec"]["ports"]}
-    for endpoint in spec["endpoints"]:
-        if endpoint.get("port") not in ports:
-            problems.append(f"{name}: port {endpoint.get('port')!r} not in {sorted(ports)}")
-        if endpoint.get("path", "/metrics") != metrics_path:
-            problems.append(f"{name}: path {endpoint.get('path')} is not {metrics_path}")
-    if "app" not in spec.get("targetLabels", []):
-        problems.append(f"{name}: the Service's app label is not copied onto the series")
-    return problems
-
-
-def app_services() -> list[dict[str, Any]]:
-    return [
-        obj
-        for service in SERVICES
-        for obj in kustomize(APPS / service / "base")
-        if obj["kind"] == "Service"
-    ]
 
 
 # --- tests -----------------------------------------------------------------------------
@@ -537,16 +268,6 @@ def test_servicemonitor_check_finds_a_wrong_label_and_port(built: list[dict[str,
     assert servicemonitor_problems(monitor, services, "/metrics") == [
         "auth-service: port 'metrics' not in ['http']"
     ]
-
-
-def grafana_login_problems(values: dict[str, Any]) -> list[str]:
-    grafana = values.get("grafana", {})
-    problems = []
-    if "adminPassword" in grafana:
-        problems.append("grafana.adminPassword is set in git")
-    if not grafana.get("admin", {}).get("existingSecret"):
-        problems.append("grafana keeps the chart's default admin password")
-    return problems
 
 
 def test_grafana_login_comes_from_a_secret(built: list[dict[str, Any]]) -> None:
