@@ -22,11 +22,14 @@ async def test_metrics_count_requests_by_route_template(
     user = await register()
     await client.get(f"/api/profiles/{user['username']}")
     await client.get("/healthz")
+    await client.get("/metrics")  # a scrape is not a user request
     text = (await client.get("/metrics")).text
     assert (
         'http_requests_total{method="GET",route="/api/profiles/{username}",service="auth-service",status="200"}'
         in text
     )
+    assert 'route="<unmatched>"' not in text
+    assert 'route="/metrics"' not in text
     assert (
         'http_request_duration_seconds_bucket{le="0.05",method="POST",route="/api/users",service="auth-service"}'
         in text

@@ -194,7 +194,7 @@ def load(url: str, alpha: RunningService, beta: RunningService) -> Scraped:
     )
     sent_alpha = asyncio.run(alpha.drive(ok=40, boom=5, missing=15, slow=40))
     sent_beta = asyncio.run(beta.drive(ok=10))
-    # The routes we drove only: service_kit also counts each scrape (route "<unmatched>").
+    # The routes we drove (the scrapes themselves are not counted).
     wait_for(url, 'sum(http_requests_total{service="alpha",route=~"/api/.*"})', 41 + 6 + 41)
     wait_for(url, 'sum(http_requests_total{service="beta",route="/api/ok"})', 11)
     return Scraped(url, alpha, beta, sent_alpha, sent_beta)

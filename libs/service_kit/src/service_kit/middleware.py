@@ -38,7 +38,12 @@ def _forget(task: asyncio.Future[None]) -> None:
 
 def route_template(scope: Scope) -> str:
     route: Any = scope.get("route")
-    return str(getattr(route, "path", "<unmatched>"))
+    if route is not None:
+        return str(getattr(route, "path", "<unmatched>"))
+    # Plain Starlette routes (`/metrics`) leave no route in the scope: name them by path so
+    # a scrape is not counted as a user request under "<unmatched>".
+    path = str(scope.get("path", ""))
+    return path if path in UNMEASURED_ROUTES else "<unmatched>"
 
 
 def incoming_request_id(scope: Scope) -> str:
