@@ -2,303 +2,46 @@
 overlays: hardened containers with resources and probes, no plaintext Secret, the platform's
 labels, image tags only through Kustomize `images:`, an HPA everywhere and a PDB in prod,
 migrations as a PreSync hook, known settings names, Argo CD sync policies and waves, and the
-portal's least-privilege RBAC. Each rule is shown to fail on a planted mistake."""
+portal's least-privilege RBAC. Each rule is shown to fail on a planted mistake.
+
+The helpers are in gitops_tree.py and the rules in gitops_rules_pods.py (workloads) and
+gitops_rules_platform.py (secrets, labels, Kustomize, Argo CD, RBAC)."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from auth_service.config import AuthSettings
-from blog_service.config import BlogSettings
+from tests.infra.gitops_rules_platform import (
+    argocd_problems,
+    kustomization_problems,
+    label_problems,
+    rbac_problems,
+    secret_problems,
+)
+from tests.infra.gitops_rules_pods import (
+    hardening_problems,
+    image_problems,
+    migration_problems,
+    probe_problems,
+    scaling_problems,
+    settings_problems,
+)
+from tests.infra.gitops_tree import (
+    APPS,
+    ENVIRONMENTS,
+    GITOPS,
+    SERVICES,
+    copy_gitops,
+    overlay,
+    pod_specs,
+)
+from tests.infra.manifests import KustomizeBuild, Manifest, of_kind
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-GITOPS = REPO_ROOT / "gitops"
-APPS = ("auth-service", "blog-service", "portal")
-SERVICES = ("auth-service", "blog-service")
-ENVIRONMENTS = ("local", "dev", "prod")
 PLACEHOLDER_REPO = "https://github.com/example-org/blog-platform.git"
-Manifest = dict[str, Any]
-KustomizeBuild = Callable[[Path], list[Manifest]]
-WORKLOADS = {"Deployment", "StatefulSet", "Job", "DaemonSet"}
-TMP = "/tmp"  # noqa: S108 - the path the read-only containers must get as an emptyDir
-
-
-def overlay(app: str, env: str) -> Path:
-    return GITOPS / "apps" / app / "overlays" / env
-
-
-def of_kind(objects: list[Manifest], kind: str) -> list[Manifest]:
-    return [obj for obj in objects if obj["kind"] == kind]
-
-
-def pod_specs(objects: list[Manifest]) -> Iterator[tuple[str, Manifest]]:
-    for obj in objects:
-        if obj["kind"] in WORKLOADS:
-            yield f"{obj['kind']}/{obj['metadata']['name']}", obj["spec"]["template"]["spec"]
-
-
-def copy_gitops(tmp_path: Path) -> Path:
-    target = tmp_path / "gitops"
-    shutil.copytree(GITOPS, target, ignore=shutil.ignore_patterns("observability"))
-    return target
-
-
-# --- the rules --------------------------------------------------------------------------
-
-
-def hardening_problems(objects: list[Manifest]) -> list[str]:
-    """Every container: non-root, read-only root with /tmp on an emptyDir, no privilege
-    escalation, all capabilities dropped, RuntimeDefault seccomp, requests and limits."""
-    problems = []
-    for name, pod in pod_specs(objects):
-        pod_context = pod.get("securityContext", {})
-        empty_dirs = {v["name"] for v in pod.get("volumes", []) if "emptyDir" in v}
-        for container in [*pod.get("initContainers", []), *pod["containers"]]:
-            where = f"{name}/{container['name']}"
-            context = container.get("securityContext", {})
-            if not (context.get("runAsNonRoot") or pod_context.get("runAsNonRoot")):
-                problems.append(f"{where}: runAsNonRoot is not true")
-            if context.get("readOnlyRootFilesystem") is not True:
-                problems.append(f"{where}: readOnlyRootFilesystem is not true")
-            if context.get("allowPrivilegeEscalation") is not False:
-                problems.append(f"{where}: allowPrivilegeEscalation is not false")
-            if context.get("privileged"):
-                problems.append(f"{where}: privileged")
-            if "ALL" not in context.get("capabilities", {}).get("drop", []):
-                problems.append(f"{where}: capabilities do not drop ALL")
-            if context.get("capabilities", {}).get("add"):
-                problems.append(f"{where}: adds capabilities")
-            seccomp = context.get("seccompProfile") or pod_context.get("seccompProfile") or {}
-            if seccomp.get("type") != "RuntimeDefault":
-                problems.append(f"{where}: seccompProfile is not RuntimeDefault")
-            resources = container.get("resources", {})
-            for section in ("requests", "limits"):
-                for resource in ("cpu", "memory"):
-                    if resource not in resources.get(section, {}):
-                        problems.append(f"{where}: no {section}.{resource}")
-        for container in pod["containers"]:
-            mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
-            is_app = name.split("/")[1] in APPS or name.endswith("-migrate")
-            if is_app and mounts.get(TMP) not in empty_dirs:
-                problems.append(f"{name}/{container['name']}: /tmp is not an emptyDir")
-    return problems
-
-
-def probe_problems(objects: list[Manifest], app: str) -> list[str]:
-    """The app's container is probed on /healthz (liveness) and /readyz (readiness)."""
-    problems = []
-    for deployment in of_kind(objects, "Deployment"):
-        if deployment["metadata"]["name"] != app:
-            continue
-        container = next(c for c in deployment["spec"]["template"]["spec"]["containers"])
-        ports = {p["name"] for p in container.get("ports", [])}
-        for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
-            get = container.get(probe, {}).get("httpGet", {})
-            if get.get("path") != path or get.get("port") not in ports:
-                problems.append(f"{app}: {probe} is not an httpGet of {path} on a named port")
-        return problems
-    return [f"{app}: no Deployment"]
-
-
-def secret_problems(root: Path, built: list[Manifest]) -> list[str]:
-    """No Secret object in any YAML file under gitops/ nor in any build, no secretGenerator."""
-    problems = []
-    for path in sorted(root.rglob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
-            if isinstance(doc, dict):
-                if doc.get("kind") == "Secret":
-                    problems.append(f"{path.relative_to(root)}: a Secret in git")
-                if "secretGenerator" in doc:
-                    problems.append(f"{path.relative_to(root)}: secretGenerator")
-    problems += [f"built Secret/{o['metadata']['name']}" for o in of_kind(built, "Secret")]
-    return problems
-
-
-def label_problems(objects: list[Manifest], app: str) -> list[str]:
-    """PLATFORM.md's labels on every object, every pod template; namespace blog."""
-    wanted = {
-        "app.kubernetes.io/name": app,
-        "app.kubernetes.io/part-of": "blog-platform",
-        "app": app,
-    }
-    problems = []
-    for obj in objects:
-        name = f"{obj['kind']}/{obj['metadata']['name']}"
-        labels = obj["metadata"].get("labels", {})
-        templates = [obj["spec"]["template"]] if obj["kind"] in WORKLOADS else []
-        for where, found in [(name, labels)] + [
-            (f"{name} pod template", t["metadata"].get("labels", {})) for t in templates
-        ]:
-            missing = {k: v for k, v in wanted.items() if found.get(k) != v}
-            if missing:
-                problems.append(f"{where}: missing labels {missing}")
-        namespace = obj["metadata"].get("namespace")
-        rbac_in_argocd = obj["kind"] in {"Role", "RoleBinding"} and namespace == "argocd"
-        if namespace != "blog" and not rbac_in_argocd:
-            problems.append(f"{name}: namespace {namespace!r}, not blog")
-    return problems
-
-
-def image_problems(objects: list[Manifest], app: str, base: list[Manifest]) -> list[str]:
-    """The base names the image without a tag; the overlay gives it one (not latest)."""
-    problems = []
-    for _, pod in pod_specs(base):
-        for container in [*pod.get("initContainers", []), *pod["containers"]]:
-            if ":" in container["image"] or "@" in container["image"]:
-                problems.append(f"base {container['name']}: the tag is not for the base")
-    for _, pod in pod_specs(objects):
-        for container in [*pod.get("initContainers", []), *pod["containers"]]:
-            image = container["image"]
-            tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
-            if not image.split("@")[0].split(":")[0].endswith(f"blog-platform/{app}"):
-                problems.append(f"{container['name']}: image {image} is not blog-platform/{app}")
-            if not tag or tag == "latest":
-                problems.append(f"{container['name']}: image {image} has no fixed tag")
-    return problems
-
-
-def kustomization_problems(root: Path) -> list[str]:
-    """Style rule 20: `patches:`, never `patchesStrategicMerge`; tags only via `images:`."""
-    problems = []
-    for path in sorted(root.rglob("kustomization.yaml")):
-        doc = yaml.safe_load(path.read_text())
-        where = str(path.relative_to(root))
-        if "patchesStrategicMerge" in doc or "patchesJson6902" in doc:
-            problems.append(f"{where}: deprecated patch field")
-        if path.parent.parent.name == "overlays" and path.parts[-5] == "apps":
-            app = path.parts[-4]
-            names = [image.get("name") for image in doc.get("images", [])]
-            if f"blog-platform/{app}" not in names:
-                problems.append(f"{where}: no images: entry for blog-platform/{app}")
-    return problems
-
-
-def scaling_problems(objects: list[Manifest], app: str, env: str) -> list[str]:
-    """An HPA scales the Deployment (so it sets no replicas); prod also has a PDB."""
-    problems = []
-    deployment = next(d for d in of_kind(objects, "Deployment") if d["metadata"]["name"] == app)
-    hpas = of_kind(objects, "HorizontalPodAutoscaler")
-    if [h["spec"]["scaleTargetRef"]["name"] for h in hpas] != [app]:
-        problems.append(f"{app}/{env}: not exactly one HPA for the Deployment")
-    if "replicas" in deployment["spec"]:
-        problems.append(f"{app}/{env}: the Deployment sets replicas although an HPA scales it")
-    pdbs = of_kind(objects, "PodDisruptionBudget")
-    if env == "prod":
-        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
-        selecting = [
-            p for p in pdbs if p["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
-        ]
-        if not selecting:
-            problems.append(f"{app}/{env}: no PodDisruptionBudget selects the pods")
-    return problems
-
-
-def migration_problems(objects: list[Manifest], app: str) -> list[str]:
-    jobs = of_kind(objects, "Job")
-    hooks = [
-        j
-        for j in jobs
-        if j["metadata"].get("annotations", {}).get("argocd.argoproj.io/hook") == "PreSync"
-    ]
-    if not hooks:
-        return [f"{app}: no PreSync migration Job"]
-    command = hooks[0]["spec"]["template"]["spec"]["containers"][0].get("command", [])
-    if command[-1:] != ["migrate"]:
-        return [f"{app}: the PreSync Job does not run `migrate`"]
-    return []
-
-
-def setting_names(app: str) -> set[str]:
-    """The environment variables an app reads (its pydantic-settings class, PLATFORM.md)."""
-    if app == "portal":
-        shared = {"ENVIRONMENT", "LOG_LEVEL", "AWS_REGION"}
-        return shared | {"PORTAL_AUTH_URL", "PORTAL_BLOG_URL", "PORTAL_API_TIMEOUT_SECONDS"}
-    settings = AuthSettings if app == "auth-service" else BlogSettings
-    prefix = str(settings.model_config.get("env_prefix", ""))
-    names = set()
-    for field_name, field in settings.model_fields.items():
-        alias = field.validation_alias
-        choices = getattr(alias, "choices", None)
-        names.add(str(choices[0]) if choices else f"{prefix}{field_name}".upper())
-    return names
-
-
-def settings_problems(objects: list[Manifest], app: str) -> list[str]:
-    known = setting_names(app)
-    return [
-        f"{cm['metadata']['name']}: {key} is not a setting of {app}"
-        for cm in of_kind(objects, "ConfigMap")
-        for key in cm.get("data", {})
-        if key not in known
-    ]
-
-
-def argocd_problems(objects: list[Manifest], env: str) -> list[str]:
-    """dev syncs itself (prune, self-heal), prod waits for a person; the platform's waves come
-    before the apps'; every source is the project's; the project allows no wildcard."""
-    problems = []
-    apps = of_kind(objects, "Application")
-    waves = {
-        a["metadata"]["name"]: int(
-            a["metadata"].get("annotations", {}).get("argocd.argoproj.io/sync-wave", "0")
-        )
-        for a in apps
-    }
-    for app in apps:
-        name = app["metadata"]["name"]
-        automated = app["spec"].get("syncPolicy", {}).get("automated")
-        if env == "dev" and automated != {"prune": True, "selfHeal": True}:
-            problems.append(f"{name}: dev sync is not automated with prune and selfHeal")
-        if env == "prod" and automated is not None:
-            problems.append(f"{name}: prod sync is automated")
-        if app["spec"]["project"] != "blog-platform":
-            problems.append(f"{name}: not in project blog-platform")
-    platform = [w for n, w in waves.items() if n not in APPS and n != f"blog-platform-{env}"]
-    for app_name in APPS:
-        if app_name not in waves:
-            problems.append(f"{app_name}: no Application")
-        elif max(platform) >= waves[app_name]:
-            problems.append(f"{app_name}: wave {waves[app_name]} is not after the platform's")
-    for project in of_kind(objects, "AppProject"):
-        if "*" in project["spec"]["sourceRepos"]:
-            problems.append("AppProject: any source repository")
-        for destination in project["spec"]["destinations"]:
-            if "*" in (destination.get("namespace", "*"), destination.get("server", "*")):
-                problems.append(f"AppProject: wildcard destination {destination}")
-        repos = set(project["spec"]["sourceRepos"])
-        for app in apps:
-            if app["spec"]["source"]["repoURL"] not in repos:
-                problems.append(f"{app['metadata']['name']}: source not allowed by the project")
-    return problems
-
-
-def rbac_problems(objects: list[Manifest]) -> list[str]:
-    """The portal reads Applications and VulnerabilityReports and patches Applications only."""
-    wanted = {
-        ("argocd", "argoproj.io", "applications"): {"get", "list", "watch", "patch"},
-        ("blog", "aquasecurity.github.io", "vulnerabilityreports"): {"get", "list", "watch"},
-    }
-    found: dict[tuple[str, str, str], set[str]] = {}
-    problems = [f"{o['kind']}: cluster-wide" for o in objects if o["kind"].startswith("Cluster")]
-    for role in of_kind(objects, "Role"):
-        for rule in role["rules"]:
-            for group in rule.get("apiGroups", []):
-                for resource in rule.get("resources", []):
-                    key = (role["metadata"]["namespace"], group, resource)
-                    found[key] = found.get(key, set()) | set(rule["verbs"])
-    if found != wanted:
-        problems.append(f"portal RBAC is {found}, wanted {wanted}")
-    for binding in of_kind(objects, "RoleBinding"):
-        subjects = [(s["kind"], s["name"], s.get("namespace")) for s in binding["subjects"]]
-        if subjects != [("ServiceAccount", "portal", "blog")]:
-            problems.append(f"RoleBinding/{binding['metadata']['name']}: subjects {subjects}")
-    return problems
 
 
 # --- fixtures ---------------------------------------------------------------------------
