@@ -4,8 +4,13 @@ PreSync hook, and ConfigMaps that hold only settings the app reads."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from auth_service.config import AuthSettings
 from blog_service.config import BlogSettings
+from portal.clients.base import Settings as ClientSettings
+from portal.ops.access import _make_verifier
+from portal.ops.settings import OpsSettings
 from tests.infra.gitops_tree import APPS, pod_specs
 from tests.infra.manifests import Manifest, of_kind
 
@@ -119,11 +124,32 @@ def migration_problems(objects: list[Manifest], app: str) -> list[str]:
     return []
 
 
+class _AskedFor(dict[str, str]):
+    """An empty environment that remembers which variables the code looked up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return default
+
+
+def portal_setting_names() -> set[str]:
+    """What the portal reads: its API clients, the ops dashboard and the admin check."""
+    environ = _AskedFor()
+    ClientSettings.from_env(environ)
+    OpsSettings.from_env(environ)
+    _make_verifier(environ)
+    # Read by the runtime, not by the portal's code: logging, and boto3's region.
+    return environ.asked | {"ENVIRONMENT", "LOG_LEVEL", "AWS_REGION"}
+
+
 def setting_names(app: str) -> set[str]:
     """The environment variables an app reads (its pydantic-settings class, PLATFORM.md)."""
     if app == "portal":
-        shared = {"ENVIRONMENT", "LOG_LEVEL", "AWS_REGION"}
-        return shared | {"PORTAL_AUTH_URL", "PORTAL_BLOG_URL", "PORTAL_API_TIMEOUT_SECONDS"}
+        return portal_setting_names()
     settings = AuthSettings if app == "auth-service" else BlogSettings
     prefix = str(settings.model_config.get("env_prefix", ""))
     names = set()

@@ -22,14 +22,13 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SETTINGS = (
-    "fillfactor = 90, autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 100,"
-    " autovacuum_analyze_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02"
-)
-
 
 def upgrade() -> None:
-    op.execute(f"ALTER TABLE articles SET ({SETTINGS})")
+    op.execute(
+        "ALTER TABLE articles SET (fillfactor = 90, autovacuum_vacuum_scale_factor = 0.01,"
+        " autovacuum_vacuum_threshold = 100, autovacuum_analyze_scale_factor = 0.02,"
+        " autovacuum_vacuum_insert_scale_factor = 0.02)"
+    )
 
 
 def downgrade() -> None:
