@@ -205,3 +205,12 @@ async def test_answers_are_shared_through_redis_between_portal_processes(
     panel = await load_panel(spec(source), other_process, timeout=1)
     assert panel.data == source.answer
     assert source.calls == 1
+
+
+async def test_a_source_may_have_its_own_deadline() -> None:
+    source = Source()
+    source.delay = 0.3
+    patient = PanelSpec("readings", source.fetch, list[Reading], 30, timeout_seconds=2)
+    panel = await load_panel(patient, PanelCache(), timeout=0.1)
+    assert panel.ok
+    assert panel.data == source.answer
