@@ -9,6 +9,7 @@ included; an input panel that has no data at all is passed as None.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -34,6 +35,12 @@ PANELS = ("scorecard", "argocd", "trivy", "cost", "health", "links", "timeline",
 # Sources with an upstream of their own.
 BASE_SOURCES = ("argocd", "trivy-operator", "trivy-ci", "cost", "health", "audit")
 AUDIT_LIMIT = 20
+# The panels each derived panel joins (their data, stale included; None when they have none).
+DERIVED_INPUTS = {
+    "links": ("argocd",),
+    "timeline": ("argocd",),
+    "scorecard": ("argocd", "trivy-operator", "trivy-ci", "cost", "health"),
+}
 # A derived panel that cannot run without an input says so with the input's status.
 _ERRORS: dict[PanelStatus, type[SourceError]] = {
     PanelStatus.NOT_CONFIGURED: NotConfigured,
@@ -151,10 +158,19 @@ class Dashboard:
     # -- loading ----------------------------------------------------------------------
     async def load(self, source: str, *, force: bool = False) -> Panel[Any]:
         """The panel of any source, base or derived; never raises."""
-        derived = {"links": self._links, "timeline": self._timeline, "scorecard": self._scorecard}
-        if source in derived:
-            # Recomputed on every load (cheap); the cache keeps the last good answer for "stale".
-            spec = PanelSpec(source, derived[source], _derived_type(source), 0.0)
+        if source in DERIVED_INPUTS:
+            # Inputs first, each within its own deadline and all at once; the join itself
+            # then runs within the derived panel's deadline. Recomputed on every load; the
+            # cache keeps its last good answer for "stale".
+            names = DERIVED_INPUTS[source]
+            panels = await asyncio.gather(*(self.load(name) for name in names))
+            inputs = dict(zip(names, panels, strict=True))
+            joins = {"links": self._links, "timeline": self._timeline, "scorecard": self._scorecard}
+
+            async def join() -> Any:
+                return await joins[source](inputs)
+
+            spec = PanelSpec(source, join, _derived_type(source), 0.0)
         else:
             spec = self.spec(source)
         return await load_panel(
@@ -165,46 +181,37 @@ class Dashboard:
             force=force,
         )
 
-    async def _data(self, source: str) -> Any:
-        """An input panel's data for a derived panel (stale data too), None when it has none."""
-        return (await self.load(source)).data
-
-    async def _app_names(self) -> list[str]:
-        apps = await self._data("argocd")
-        names = [a.app or a.name for a in apps or []]
-        return list(dict.fromkeys(names)) or list(SERVICES)
-
-    async def _links(self) -> Any:
+    async def _links(self, inputs: dict[str, Panel[Any]]) -> Any:
         from portal.ops.health.links import links_for
 
-        return links_for(self.settings, await self._app_names())
+        names = [a.app or a.name for a in inputs["argocd"].data or []]
+        return links_for(self.settings, list(dict.fromkeys(names)) or list(SERVICES))
 
-    async def _timeline(self) -> Any:
+    async def _timeline(self, inputs: dict[str, Panel[Any]]) -> Any:
         try:
             from portal.ops.timeline import deploy_timeline
         except ImportError as exc:
             raise _missing("timeline", exc) from exc
-        argocd = await self.load("argocd")
+        argocd = inputs["argocd"]
         if argocd.data is None:
             # No history to join: the timeline says why, with Argo CD's own status.
             raise _ERRORS.get(argocd.status, SourceFailed)(f"Needs Argo CD: {argocd.reason}")
-        apps = argocd.data
         try:
             scan_for = self.ci_scans().scan
         except ImportError:
             scan_for = _no_scan
-        result = deploy_timeline(apps, scan_for, self.settings)
+        result = deploy_timeline(argocd.data, scan_for, self.settings)
         return await result if inspect.isawaitable(result) else result
 
-    async def _scorecard(self) -> Any:
+    async def _scorecard(self, inputs: dict[str, Panel[Any]]) -> Any:
         try:
             from portal.ops.scorecard import scorecard
         except ImportError as exc:
             raise _missing("scorecard", exc) from exc
-        apps = await self._data("argocd")
-        operator, ci = await self._data("trivy-operator"), await self._data("trivy-ci")
+        operator, ci = inputs["trivy-operator"].data, inputs["trivy-ci"].data
         scans = None if operator is None and ci is None else [*(operator or []), *(ci or [])]
-        result = scorecard(apps, scans, await self._data("cost"), await self._data("health"))
+        data = {name: panel.data for name, panel in inputs.items()}
+        result = scorecard(data["argocd"], scans, data["cost"], data["health"])
         return await result if inspect.isawaitable(result) else result
 
     # -- admin actions (the caller has checked the role) -------------------------------------

@@ -8,6 +8,7 @@ background events, so a slow source delays only its own panel.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import reflex as rx
@@ -107,8 +108,9 @@ class OpsState(SessionState):
             setattr(self, f"{name}_panel", view.PanelHeader(status="loading"))
         board = dashboard()
         if name == "trivy":
-            operator = await board.load("trivy-operator", force=force)
-            ci = await board.load("trivy-ci", force=force)
+            operator, ci = await asyncio.gather(
+                board.load("trivy-operator", force=force), board.load("trivy-ci", force=force)
+            )
             async with self:
                 self._show_trivy(operator, ci)
             return
@@ -121,10 +123,11 @@ class OpsState(SessionState):
         self.trivy_panel, self.trivy_ci_panel = view.header(operator), view.header(ci)
         if not operator.ok and ci.ok:
             # The panel's status is the better of its two sources; the other's reason stays.
+            stale = self.trivy_panel.stale
             self.trivy_panel = view.PanelHeader(
                 status="ok",
                 reason=f"trivy-operator: {operator.reason}",
-                stale=self.trivy_ci_panel.stale,
+                stale=f"trivy-operator: {stale}" if stale else self.trivy_ci_panel.stale,
                 fetched=self.trivy_ci_panel.fetched,
                 demo=ci.demo,
             )

@@ -144,3 +144,24 @@ async def test_load_after_a_good_answer_keeps_it_as_stale_when_the_source_fails(
     assert again.status in (PanelStatus.UNREACHABLE, PanelStatus.FAILED), again.reason
     assert again.stale_since == answer.fetched_at
     assert again.data == answer.data
+
+
+async def test_load_timeline_without_argocd_says_it_needs_argocd(unset: Dashboard) -> None:
+    panel = await unset.load("timeline")
+    assert panel.status is PanelStatus.NOT_CONFIGURED
+    assert panel.reason.startswith("Needs Argo CD: ")
+    assert "PORTAL_KUBECONFIG" in panel.reason
+
+
+async def test_load_scorecard_with_only_health_lists_the_live_services(
+    services: Services,
+) -> None:
+    environ = {"PORTAL_METRICS_URLS": f"auth-service={services.auth_url}/metrics"}
+    board = Dashboard(OpsSettings.from_env(environ))
+    try:
+        panel = await board.load("scorecard")
+    finally:
+        await board.cache.close()
+    assert panel.status is PanelStatus.OK, panel.reason
+    assert panel.data is not None
+    assert [(row.app, row.sync) for row in panel.data] == [("auth-service", "unknown")]

@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from portal.components.ops.frame import new_tab, panel
+from portal.components.ops.frame import new_tab, panel, table
 from portal.components.ops.view import AppView, HistoryView
 from portal.state.ops import OpsState
 
@@ -17,12 +17,12 @@ def _colour(value: Any) -> Any:
 
 
 def _history_row(h: HistoryView) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(h.id),
-        rx.table.cell(rx.cond(h.url != "", new_tab(h.revision, h.url), rx.text(h.revision))),
-        rx.table.cell(h.deployed),
-        rx.table.cell(h.by),
-        rx.table.cell(h.images),
+    return rx.el.tr(
+        rx.el.td(h.id),
+        rx.el.td(rx.cond(h.url != "", new_tab(h.revision, h.url), rx.text(h.revision))),
+        rx.el.td(h.deployed),
+        rx.el.td(h.by),
+        rx.el.td(h.images),
     )
 
 
@@ -54,8 +54,8 @@ def _app(app: AppView) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.heading(app.name, size="3", as_="h3"),
-            rx.badge(app.sync, color_scheme=_colour(app.sync)),
-            rx.badge(app.health, color_scheme=_colour(app.health)),
+            rx.badge(app.sync, color_scheme=_colour(app.sync), high_contrast=True),
+            rx.badge(app.health, color_scheme=_colour(app.health), high_contrast=True),
             rx.spacer(),
             rx.button(
                 "Refresh",
@@ -87,17 +87,10 @@ def _app(app: AppView) -> rx.Component:
         rx.foreach(app.conditions, lambda c: rx.text(c, size="2", color="var(--orange-11)")),
         rx.el.details(
             rx.el.summary("History (last 10)"),
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *(
-                            rx.table.column_header_cell(h)
-                            for h in ("id", "revision", "deployed", "by", "images")
-                        )
-                    )
-                ),
-                rx.table.body(rx.foreach(app.history, _history_row)),
-                size="1",
+            table(
+                ["id", "revision", "deployed", "by", "images"],
+                rx.foreach(app.history, _history_row),
+                "History of " + app.name,
             ),
         ),
         spacing="1",

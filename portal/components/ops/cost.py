@@ -12,7 +12,7 @@ from portal.state.ops import OpsState
 
 
 def _amount(a: Amount) -> rx.Component:
-    return rx.table.row(rx.table.cell(a.name), rx.table.cell(a.usd))
+    return rx.el.tr(rx.el.td(a.name), rx.el.td(a.usd))
 
 
 def _figure(label: str, value: rx.Var[str], figure_id: str) -> rx.Component:

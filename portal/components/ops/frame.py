@@ -34,11 +34,14 @@ def status_badge(status: Any) -> rx.Component:
         rx.match(status, *STATUS_WORDS.items(), status),
         color_scheme=rx.match(status, *STATUS_COLOURS.items(), "gray"),
         class_name="panel-status",
+        high_contrast=True,  # the soft badges' own text is under 4.5:1 (axe)
     )
 
 
 def good_bad(good: Any, yes: str = "OK", no: str = "Failing") -> rx.Component:
-    return rx.badge(rx.cond(good, yes, no), color_scheme=rx.cond(good, "green", "red"))
+    return rx.badge(
+        rx.cond(good, yes, no), color_scheme=rx.cond(good, "green", "red"), high_contrast=True
+    )
 
 
 def panel(name: str, title: str, header: Any, *body: rx.Component) -> rx.Component:
@@ -47,7 +50,10 @@ def panel(name: str, title: str, header: Any, *body: rx.Component) -> rx.Compone
         rx.hstack(
             rx.heading(title, size="4", as_="h2"),
             status_badge(header.status),
-            rx.cond(header.demo, rx.badge("Demo", color_scheme="purple", class_name="demo")),
+            rx.cond(
+                header.demo,
+                rx.badge("Demo", color_scheme="purple", class_name="demo", high_contrast=True),
+            ),
             rx.spacer(),
             rx.cond(header.status == "loading", rx.spinner(size="1")),
             rx.button(
@@ -75,16 +81,36 @@ def panel(name: str, title: str, header: Any, *body: rx.Component) -> rx.Compone
         id=f"panel-{name}",
         custom_attrs={"data-status": header.status},
         aria_label=title,
-        style={**styles.card, "overflow_x": "auto"},
+        style={**styles.card, "min_width": "0"},
     )
 
 
-def table(headings: list[str], rows: rx.Component) -> rx.Component:
-    return rx.table.root(
-        rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in headings))),
-        rx.table.body(rows),
-        size="1",
+TABLE_STYLE: dict[str, Any] = {
+    "width": "100%",
+    "border_collapse": "collapse",
+    "font_size": "0.8125rem",
+    "& th, & td": {
+        "text_align": "left",
+        "vertical_align": "top",
+        "padding": "0.35rem 0.5rem",
+        "border_bottom": "1px solid var(--gray-a5)",
+    },
+}
+
+
+def table(headings: list[str], rows: rx.Component, label: Any = None) -> rx.Component:
+    """A plain table in a focusable scroll region (wide tables scroll, not the page)."""
+    return rx.box(
+        rx.el.table(
+            rx.el.thead(rx.el.tr(*(rx.el.th(h, scope="col") for h in headings))),
+            rx.el.tbody(rows),
+            style=TABLE_STYLE,
+        ),
+        overflow_x="auto",
         width="100%",
+        tab_index=0,
+        role="region",
+        aria_label=", ".join(headings) if label is None else label,
     )
 
 

@@ -10,13 +10,13 @@ from portal.state.ops import OpsState
 
 
 def _service(h: HealthView) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(h.service),
-        rx.table.cell(good_bad(h.within_slo, "Within SLO", "Outside SLO")),
-        rx.table.cell(h.rps),
-        rx.table.cell(h.errors),
-        rx.table.cell(h.p95),
-        rx.table.cell(h.detail),
+    return rx.el.tr(
+        rx.el.td(h.service),
+        rx.el.td(good_bad(h.within_slo, "Within SLO", "Outside SLO")),
+        rx.el.td(h.rps),
+        rx.el.td(h.errors),
+        rx.el.td(h.p95),
+        rx.el.td(h.detail),
         class_name="health-service",
     )
 
@@ -35,11 +35,11 @@ def health_panel() -> rx.Component:
 
 
 def _links(link: LinkView) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(link.app),
-        rx.table.cell(new_tab("Dashboard", link.dashboard, class_name="link-dashboard")),
-        rx.table.cell(new_tab("Logs", link.logs, class_name="link-logs")),
-        rx.table.cell(new_tab("Errors", link.errors, class_name="link-errors")),
+    return rx.el.tr(
+        rx.el.td(link.app),
+        rx.el.td(new_tab("Dashboard", link.dashboard, class_name="link-dashboard")),
+        rx.el.td(new_tab("Logs", link.logs, class_name="link-logs")),
+        rx.el.td(new_tab("Errors", link.errors, class_name="link-errors")),
     )
 
 

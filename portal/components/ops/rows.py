@@ -13,18 +13,18 @@ from portal.state.ops import OpsState
 
 def _state_badge(state: Any) -> rx.Component:
     colour = rx.match(state, ("ok", "green"), ("attention", "orange"), ("failing", "red"), "gray")
-    return rx.badge(state, color_scheme=colour)
+    return rx.badge(state, color_scheme=colour, high_contrast=True)
 
 
 def _score(row: ScoreView) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.text.strong(row.app)),
-        rx.table.cell(_state_badge(row.state), rx.text(row.reasons, size="1")),
-        rx.table.cell(row.sync),
-        rx.table.cell(row.health),
-        rx.table.cell(row.cves),
-        rx.table.cell(row.cost),
-        rx.table.cell(row.slo),
+    return rx.el.tr(
+        rx.el.td(rx.text.strong(row.app)),
+        rx.el.td(_state_badge(row.state), rx.text(row.reasons, size="1")),
+        rx.el.td(row.sync),
+        rx.el.td(row.health),
+        rx.el.td(row.cves),
+        rx.el.td(row.cost),
+        rx.el.td(row.slo),
         class_name="score-row",
     )
 
@@ -77,12 +77,12 @@ def timeline_panel() -> rx.Component:
 
 
 def _entry(entry: AuditView) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(entry.at),
-        rx.table.cell(entry.who, class_name="audit-who"),
-        rx.table.cell(entry.what),
-        rx.table.cell(entry.outcome),
-        rx.table.cell(entry.detail),
+    return rx.el.tr(
+        rx.el.td(entry.at),
+        rx.el.td(entry.who, class_name="audit-who"),
+        rx.el.td(entry.what),
+        rx.el.td(entry.outcome),
+        rx.el.td(entry.detail),
         class_name="audit-entry",
     )
 

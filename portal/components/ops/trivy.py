@@ -12,7 +12,7 @@ COUNTS = ("critical", "high", "medium", "low", "unknown")
 
 
 def _counts(scan: ScanView) -> list[rx.Component]:
-    return [rx.table.cell(getattr(scan, name).to_string()) for name in COUNTS]
+    return [rx.el.td(getattr(scan, name).to_string()) for name in COUNTS]
 
 
 def _vuln(v: VulnView) -> rx.Component:
@@ -20,8 +20,8 @@ def _vuln(v: VulnView) -> rx.Component:
 
 
 def _image_row(scan: ScanView) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(
+    return rx.el.tr(
+        rx.el.td(
             rx.vstack(
                 rx.code(scan.image, size="1"),
                 rx.text(scan.app + " · " + scan.source, size="1"),
@@ -29,16 +29,16 @@ def _image_row(scan: ScanView) -> rx.Component:
                 spacing="1",
             )
         ),
-        rx.table.cell(good_bad(scan.gate_passed, "Gate passed", "Gate failed")),
+        rx.el.td(good_bad(scan.gate_passed, "Gate passed", "Gate failed")),
         *_counts(scan),
         class_name="trivy-image",
     )
 
 
 def _app_row(scan: ScanView) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(scan.app),
-        rx.table.cell(good_bad(scan.gate_passed, "Gate passed", "Gate failed")),
+    return rx.el.tr(
+        rx.el.td(scan.app),
+        rx.el.td(good_bad(scan.gate_passed, "Gate passed", "Gate failed")),
         *_counts(scan),
     )
 
