@@ -71,7 +71,8 @@ async def test_ops_as_admin_shows_every_panel_with_data(
     await expect(cost.locator("#cost-mtd")).to_contain_text("$")
     await expect(cost).to_contain_text("linear projection")  # moto has no GetCostForecast
     await expect(cost).to_contain_text("(untagged)")
-    await expect(cost.locator(".recharts-surface")).to_be_visible()
+    await expect(cost.locator(".recharts-bar-rectangle").first).to_be_visible()  # daily cost
+    await expect(cost.locator(".recharts-line")).to_have_count(2)  # burn-down: left and ideal
 
     health = page.locator("#panel-health")
     await expect(health.locator(".health-service")).to_have_count(2)

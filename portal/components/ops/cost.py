@@ -10,6 +10,9 @@ from portal.components.ops.frame import panel, table
 from portal.components.ops.view import Amount
 from portal.state.ops import OpsState
 
+# SVG fills cannot read CSS variables: Radix indigo 9, orange 9 and gray 9 (both themes).
+BAR, LEFT, IDEAL = "#3e63dd", "#f76b15", "#8b8d98"
+
 
 def _amount(a: Amount) -> rx.Component:
     return rx.el.tr(rx.el.td(a.name), rx.el.td(a.usd))
@@ -47,13 +50,35 @@ def cost_panel() -> rx.Component:
                 ),
                 rx.text("Daily cost, last 30 days (to " + c.as_of + ")", size="2"),
                 rx.recharts.bar_chart(
-                    rx.recharts.bar(data_key="usd", fill="var(--accent-9)", name="USD"),
+                    rx.recharts.bar(
+                        data_key="usd", fill=BAR, name="USD a day", is_animation_active=False
+                    ),
                     rx.recharts.x_axis(data_key="day"),
                     rx.recharts.y_axis(),
                     rx.recharts.graphing_tooltip(),
                     data=OpsState.cost_daily,
                     width="100%",
-                    height=220,
+                    height=200,
+                ),
+                rx.text("Budget burn-down this month: left vs spending evenly", size="2"),
+                rx.recharts.line_chart(
+                    rx.recharts.line(
+                        data_key="left", stroke=LEFT, name="left", is_animation_active=False
+                    ),
+                    rx.recharts.line(
+                        data_key="ideal",
+                        stroke=IDEAL,
+                        stroke_dasharray="4 4",
+                        name="ideal",
+                        is_animation_active=False,
+                    ),
+                    rx.recharts.x_axis(data_key="day"),
+                    rx.recharts.y_axis(),
+                    rx.recharts.legend(),
+                    rx.recharts.graphing_tooltip(),
+                    data=OpsState.cost_daily,
+                    width="100%",
+                    height=200,
                 ),
                 rx.hstack(
                     rx.box(

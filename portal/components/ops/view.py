@@ -7,7 +7,7 @@ them as text (never HTML). Times are written out once, in UTC, so every browser 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from portal.ops.argocd.models import AppStatus
@@ -271,8 +271,28 @@ def cost_view(report: CostReport) -> tuple[CostView, list[dict[str, Any]]]:
         by_service=[Amount(n.name, usd(n.amount_usd)) for n in report.by_service],
         by_app=[Amount(n.name, usd(n.amount_usd)) for n in report.by_app],
     )
-    points = [{"day": d.day.strftime("%m-%d"), "usd": round(d.amount_usd, 2)} for d in report.daily]
-    return view, points
+    return view, _points(report)
+
+
+def _points(report: CostReport) -> list[dict[str, Any]]:
+    """Per day: the cost, and in this month the budget really left against the ideal
+    burn-down (the budget spent evenly over the month); None outside the month."""
+    next_month = (report.month_start + timedelta(days=32)).replace(day=1)
+    days_in_month = (next_month - report.month_start).days
+    spent, points = 0.0, []
+    for d in report.daily:
+        in_month = d.day >= report.month_start
+        spent += d.amount_usd if in_month else 0.0
+        ideal = report.budget_usd * (1 - d.day.day / days_in_month)
+        points.append(
+            {
+                "day": d.day.strftime("%m-%d"),
+                "usd": round(d.amount_usd, 2),
+                "left": round(report.budget_usd - spent, 2) if in_month else None,
+                "ideal": round(ideal, 2) if in_month else None,
+            }
+        )
+    return points
 
 
 @dataclass
