@@ -227,3 +227,24 @@ async def test_ops_passes_axe_and_fits_a_phone(
         assert not wide, f"/ops scrolls sideways at {size} width"
         await context.close()
     assert errors == []
+
+
+async def test_ops_sync_asks_first_then_sets_the_operation_and_is_audited(
+    watched: Watched, api: Api, stack: E2EStack, ops: OpsPeers
+) -> None:
+    page = watched.page
+    admin = await _open_as_admin(page, api, stack)
+    await _settled(page, "argocd")
+    await page.click("#sync-blog-service")
+    await page.get_by_role("button", name="Cancel").click()  # the confirmation: nothing yet
+    application = ops.kube.get("argoproj.io/v1alpha1", "Application", "argocd", "blog-service")
+    assert application is not None and "operation" not in application
+    await page.click("#sync-blog-service")
+    await page.click("#confirm-sync-blog-service")
+    await expect(page.locator("#ops-notice")).to_contain_text("Sync of blog-service requested.")
+    application = ops.kube.get("argoproj.io/v1alpha1", "Application", "argocd", "blog-service")
+    assert application is not None
+    assert application["operation"]["initiatedBy"]["username"] == admin["username"]
+    newest = page.locator("#panel-audit .audit-entry").first
+    await expect(newest.locator(".audit-who")).to_have_text(admin["username"])
+    await expect(newest).to_contain_text("sync argocd/blog-service")
