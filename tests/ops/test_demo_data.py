@@ -129,6 +129,8 @@ def test_applications_parse_into_every_state_with_history_and_images(big: DemoDa
         assert [h.revision for h in app.history] == [d.revision for d in plan.deployments][::-1]
         assert app.last_sync_at is not None
         assert app.last_sync_at <= NOW
+        expected = "automated" if plan.env == "dev" else "@example.org"
+        assert all(expected in h.initiated_by for h in app.history)
 
 
 def test_history_images_all_have_an_uploaded_ci_report(big: DemoData) -> None:

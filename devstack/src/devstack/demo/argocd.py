@@ -105,11 +105,8 @@ def _history_entry(deployment: Deployment, source: JSON) -> JSON:
         "deployStartedAt": iso(deployment.started_at),
         "deployedAt": iso(deployment.finished_at),
         "source": source,
-        **(
-            {"initiatedBy": {"username": deployment.initiated_by}}
-            if deployment.initiated_by
-            else {}
-        ),
+        # Argo CD 2.9+ records who started each deployment (a person, or the sync policy).
+        "initiatedBy": _initiator(deployment),
     }
 
 
