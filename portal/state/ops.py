@@ -15,7 +15,7 @@ import reflex as rx
 import structlog
 
 from portal.clients import ApiError
-from portal.components.ops import view
+from portal.components.ops import figures, view
 from portal.ops.access import NotAllowed, admin_claims
 from portal.ops.dashboard import PANELS, dashboard
 from portal.ops.panel import Panel, SourceError
@@ -47,12 +47,12 @@ class OpsState(SessionState):
     apps: rx.Field[list[view.AppView]] = rx.field(default_factory=list)
     scans: rx.Field[list[view.ScanView]] = rx.field(default_factory=list)
     scans_by_app: rx.Field[list[view.ScanView]] = rx.field(default_factory=list)
-    cost: rx.Field[view.CostView] = rx.field(default_factory=view.CostView)
+    cost: rx.Field[figures.CostView] = rx.field(default_factory=figures.CostView)
     cost_daily: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
-    health: rx.Field[list[view.HealthView]] = rx.field(default_factory=list)
-    links: rx.Field[list[view.LinkView]] = rx.field(default_factory=list)
+    health: rx.Field[list[figures.HealthView]] = rx.field(default_factory=list)
+    links: rx.Field[list[figures.LinkView]] = rx.field(default_factory=list)
     timeline: rx.Field[list[view.DeployView]] = rx.field(default_factory=list)
-    audit: rx.Field[list[view.AuditView]] = rx.field(default_factory=list)
+    audit: rx.Field[list[figures.AuditView]] = rx.field(default_factory=list)
 
     def _forbid(self, reason: str) -> None:
         """No data for someone who may not see it: clear whatever an earlier admin left."""
@@ -61,7 +61,7 @@ class OpsState(SessionState):
             setattr(self, f"{name}_panel", view.PanelHeader())
         self.trivy_ci_panel = view.PanelHeader()
         self.scorecard, self.apps, self.scans, self.scans_by_app = [], [], [], []
-        self.cost, self.cost_daily, self.health, self.links = view.CostView(), [], [], []
+        self.cost, self.cost_daily, self.health, self.links = figures.CostView(), [], [], []
         self.timeline, self.audit = [], []
 
     async def _admin(self) -> str | None:
@@ -140,14 +140,14 @@ class OpsState(SessionState):
             self.apps = [view.app_view(a) for a in data or []]
         elif name == "cost":
             self.cost, self.cost_daily = (
-                view.cost_view(data) if data is not None else (view.CostView(), [])
+                figures.cost_view(data) if data is not None else (figures.CostView(), [])
             )
         elif name == "health":
-            self.health = [view.health_view(h) for h in data or []]
+            self.health = [figures.health_view(h) for h in data or []]
         elif name == "links":
-            self.links = [view.links_view(link) for link in data or []]
+            self.links = [figures.links_view(link) for link in data or []]
         elif name == "audit":
-            self.audit = [view.audit_view(e) for e in data or []]
+            self.audit = [figures.audit_view(e) for e in data or []]
         elif name == "scorecard":
             self.scorecard = [view.score_view(row) for row in data or []]
         elif name == "timeline":

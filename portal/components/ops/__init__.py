@@ -1,1 +1,1 @@
-"""The /ops panels: one module per panel family, and their text views (`view`)."""
+"""The /ops panels: one module per panel family, and their text views (`view`, `figures`)."""

@@ -6,8 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from portal.components.ops.figures import Amount
 from portal.components.ops.frame import panel, table
-from portal.components.ops.view import Amount
 from portal.state.ops import OpsState
 
 # SVG fills cannot read CSS variables: Radix indigo 9, orange 9 and gray 9 (both themes).

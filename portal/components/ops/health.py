@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from portal.components.ops.figures import HealthView, LinkView
 from portal.components.ops.frame import good_bad, new_tab, panel, table
-from portal.components.ops.view import HealthView, LinkView
 from portal.state.ops import OpsState
 
 

@@ -6,8 +6,9 @@ from typing import Any
 
 import reflex as rx
 
+from portal.components.ops.figures import AuditView
 from portal.components.ops.frame import new_tab, panel, table
-from portal.components.ops.view import AuditView, DeployView, ScoreView
+from portal.components.ops.view import DeployView, ScoreView
 from portal.state.ops import OpsState
 
 
