@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,10 +52,22 @@ class PanelCache:
         )
         self._local: dict[str, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._failures: dict[str, tuple[float, Any]] = {}
 
     def lock(self, source: str) -> asyncio.Lock:
         """One fetch per source at a time in this process (many admins, one upstream call)."""
         return self._locks.setdefault(source, asyncio.Lock())
+
+    def remember_failure(self, source: str, panel: Any) -> None:
+        """Keep a failed panel (this process only) for the callers queued behind it."""
+        self._failures[source] = (time.monotonic(), panel)
+
+    def failure_since(self, source: str, started: float) -> Any | None:
+        """The failed panel recorded after `started` (time.monotonic()), if any."""
+        failed = self._failures.get(source)
+        if failed is None or failed[0] < started:
+            return None
+        return failed[1]
 
     async def get(self, source: str) -> CachedAnswer | None:
         raw: str | bytes | None = self._local.get(source)
@@ -71,6 +84,7 @@ class PanelCache:
 
     async def put(self, source: str, data: Any, fetched_at: datetime | None = None) -> None:
         when = fetched_at or datetime.now(UTC)
+        self._failures.pop(source, None)
         raw = json.dumps({"data": data, "fetched_at": when.isoformat()})
         self._local[source] = raw
         if self._redis is not None:
@@ -79,6 +93,7 @@ class PanelCache:
 
     async def forget(self, source: str) -> None:
         self._local.pop(source, None)
+        self._failures.pop(source, None)
         if self._redis is not None:
             with self._tolerate("delete", source):
                 await self._redis.delete(KEY_PREFIX + source)

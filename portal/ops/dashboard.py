@@ -35,6 +35,7 @@ PANELS = ("scorecard", "argocd", "trivy", "cost", "health", "links", "timeline",
 # Sources with an upstream of their own.
 BASE_SOURCES = ("argocd", "trivy-operator", "trivy-ci", "cost", "health", "audit")
 AUDIT_LIMIT = 20
+COST_TIMEOUT_SECONDS = 10.0
 # The panels each derived panel joins (their data, stale included; None when they have none).
 DERIVED_INPUTS = {
     "links": ("argocd",),
@@ -127,7 +128,9 @@ class Dashboard:
             from portal.ops.cost.models import CostReport
 
             cost_fresh = self.settings.cost_cache_seconds
-            return PanelSpec(source, self._call(source, "report"), CostReport, cost_fresh)
+            # Three Cost Explorer calls in a row (about 1 s each), then cached for hours.
+            patient = max(self.settings.timeout_seconds, COST_TIMEOUT_SECONDS)
+            return PanelSpec(source, self._call(source, "report"), CostReport, cost_fresh, patient)
         if source == "health":
             from portal.ops.health.models import ServiceHealth
 

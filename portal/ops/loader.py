@@ -7,6 +7,7 @@ answer marked stale; it never raises, so one broken source never blanks the page
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -65,7 +66,13 @@ async def load_panel(
 ) -> Panel[Any]:
     """The panel for `spec`; `force` skips the freshness check (the "refresh" button)."""
     timeout = spec.timeout_seconds or timeout
+    started = time.monotonic()
     async with cache.lock(spec.source):
+        # A call that failed while this one waited for the lock is this one's answer too:
+        # panels joining a source (timeline, scorecard) must not each wait out its deadline.
+        failed_meanwhile = cache.failure_since(spec.source, started)
+        if failed_meanwhile is not None:
+            return failed_meanwhile  # type: ignore[no-any-return]
         cached = await cache.get(spec.source)
         last_good = None
         if cached is not None:
@@ -89,7 +96,7 @@ async def load_panel(
             status, reason = _failure(exc, timeout)
             log.warning("ops_source_failed", source=spec.source, status=status, reason=reason)
             keep = last_good if status is not PanelStatus.NOT_CONFIGURED else None
-            return Panel(
+            failed: Panel[Any] = Panel(
                 source=spec.source,
                 status=status,
                 reason=reason,
@@ -98,6 +105,8 @@ async def load_panel(
                 stale_since=keep[1] if keep else None,
                 demo=demo,
             )
+            cache.remember_failure(spec.source, failed)
+            return failed
         fetched_at = now()
         await cache.put(spec.source, spec.adapter.dump_python(data, mode="json"), fetched_at)
         return Panel(

@@ -214,3 +214,22 @@ async def test_a_source_may_have_its_own_deadline() -> None:
     panel = await load_panel(patient, PanelCache(), timeout=0.1)
     assert panel.ok
     assert panel.data == source.answer
+
+
+async def test_loads_queued_behind_a_failing_call_share_its_failure() -> None:
+    source, cache = Source(), PanelCache()
+    source.delay = 0.3
+    source.error = Unreachable("connection refused")
+    panels = await asyncio.gather(*(load_panel(spec(source), cache, timeout=1) for _ in range(3)))
+    assert source.calls == 1
+    assert [p.status for p in panels] == [PanelStatus.UNREACHABLE] * 3
+
+
+async def test_a_load_after_a_failure_asks_the_source_again() -> None:
+    source, cache = Source(), PanelCache()
+    source.error = Unreachable("connection refused")
+    await load_panel(spec(source), cache, timeout=1)
+    source.error = None
+    panel = await load_panel(spec(source), cache, timeout=1)
+    assert panel.ok
+    assert source.calls == 2
