@@ -143,7 +143,10 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         )  # fmt: skip
         sampler.next_at = 0
         sampler.tick()
-    endpoints, aggregate = read_locust_stats(Path(f"{csv_prefix}_stats.csv"))
+        # Read inside the block: without --work-dir the stack's directory (and locust's
+        # CSV files in it) is deleted when the block ends.
+        endpoints, aggregate = read_locust_stats(Path(f"{csv_prefix}_stats.csv"))
+        failures = read_locust_failures(Path(f"{csv_prefix}_failures.csv"))
     rows = []
     for e in endpoints:
         limit = None if "login" in e.name else (READ_P95_MS if is_read(e.name) else ANY_P95_MS)
@@ -162,7 +165,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         "aggregate": asdict(aggregate),
         "error_rate": error_rate,
         "endpoints": rows,
-        "failures": read_locust_failures(Path(f"{csv_prefix}_failures.csv")),
+        "failures": failures,
         "resources": resources,
         "samples": [asdict(s) for s in sampler.samples],
         "passed": passed,
