@@ -88,6 +88,10 @@ class OpsState(SessionState):
         """The page's on-load: check the role, then start one background load per panel."""
         if await self._admin() is None:
             return None
+        # Every panel says "loading" in the same update, so what a reload shows until its
+        # panel answers is never the previous visit's status.
+        for name in PANELS:
+            setattr(self, f"{name}_panel", view.PanelHeader(status="loading"))
         # mypy reads a background handler as an EventCallback it cannot call; Reflex can.
         return [OpsState.load_panel(name) for name in PANELS]  # type: ignore[misc]
 

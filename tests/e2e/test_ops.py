@@ -159,6 +159,11 @@ async def test_ops_with_the_kube_api_failing_keeps_other_panels_and_says_why(
     try:
         await page.reload()
         await expect(page.locator("#ops-page")).to_be_visible()
+        # Until the new load has begun, the page may still show the previous visit's
+        # statuses: the failing panel is the sign that it has.
+        await expect(page.locator("#panel-argocd")).to_have_attribute(
+            "data-status", "failed", timeout=20_000
+        )
         statuses = {name: await _settled(page, name) for name in PANELS}
         argocd = page.locator("#panel-argocd")
         await expect(argocd.locator(".panel-reason")).to_contain_text("500")
