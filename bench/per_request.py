@@ -39,7 +39,7 @@ async def measure(
 
 
 async def run(work_dir: Path, requests: int, only: str | None = None) -> None:
-    with bench_stack(work_dir) as stack:
+    with bench_stack(work_dir, blog_workers=1) as stack:
         os.environ.update(stack.blog_env)
         from blog_service.main import create_app  # after the environment is set
 

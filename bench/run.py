@@ -23,7 +23,7 @@ from bench.cpu import busy_elsewhere
 from bench.report import machine_info, markdown
 from bench.scenarios import BENCH_DIR, SCENARIOS, run_scenario
 from bench.seed import SeedData, SeedPlan, log_in_again, seed
-from bench.stack import BenchError, Stack, bench_stack, say
+from bench.stack import BLOG_WORKERS, BenchError, Stack, bench_stack, say
 
 RESULTS_JSON = BENCH_DIR / "results.json"
 RESULTS_MD = BENCH_DIR / "results.md"
@@ -53,8 +53,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--blog-workers",
         type=int,
-        default=1,
-        help="uvicorn worker processes for blog_service (default 1, as in the issue)",
+        default=BLOG_WORKERS,
+        help=f"uvicorn worker processes for blog_service (default {BLOG_WORKERS}, as the"
+        " dev overlay's two replicas)",
     )
     parser.add_argument(
         "--work-dir",

@@ -33,7 +33,7 @@ from bench.report import Targets, machine_info, read_locust_failures, read_locus
 from bench.run import prepare_data
 from bench.scenarios import MIXED_RATE_PER_USER, Scenario, run_locust
 from bench.seed import SeedPlan
-from bench.stack import BenchError, Stack, bench_stack, say
+from bench.stack import BLOG_WORKERS, BenchError, Stack, bench_stack, say
 
 BENCH_DIR = Path(__file__).resolve().parent
 SAMPLE_EVERY_SECONDS = 10.0
@@ -132,7 +132,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         targets=Targets(),  # judged below, per endpoint
     )
     seconds = int(args.minutes * 60)
-    with bench_stack(args.work_dir) as stack:
+    with bench_stack(args.work_dir, args.blog_workers) as stack:
         data = prepare_data(stack, args)
         sampler = Sampler(stack)
         say(f"==> soak: {users} users, {args.rate:g} req/s, {seconds} s")
@@ -213,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--rate", type=float, default=100, help="requests per second")
     parser.add_argument("--work-dir", type=Path, help="keep (or reuse) the seeded stack here")
+    parser.add_argument(
+        "--blog-workers", type=int, default=BLOG_WORKERS, help="uvicorn workers of blog_service"
+    )
     for name in ("articles", "authors", "favorites", "comments"):
         parser.add_argument(f"--{name}", type=int, default=getattr(SeedPlan, name))
     parser.add_argument("--seed", choices=["store", "api"], default=SeedPlan.mode)

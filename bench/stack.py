@@ -156,14 +156,18 @@ def _start_service(
     return service
 
 
+# The dev overlay runs blog_service as two pods of one worker each (HPA minReplicas 2); on
+# one machine the same is one uvicorn server with two workers.
+BLOG_WORKERS = 2
+
+
 @contextmanager
-def bench_stack(work_dir: Path | None = None, blog_workers: int = 1) -> Iterator[Stack]:
+def bench_stack(work_dir: Path | None = None, blog_workers: int = BLOG_WORKERS) -> Iterator[Stack]:
     """Start the whole private stack; stop it when the block ends.
 
     Without `work_dir`, the data lives in a new temporary directory, deleted at the end.
     With one, the data is kept there, and a later run on the same directory reuses it.
-    `blog_workers` above 1 runs blog_service as uvicorn's multi-process server, to see
-    what a second core buys (the issue's setting, and the default, is one).
+    `blog_workers` is the number of uvicorn worker processes of blog_service.
     """
     with ExitStack() as stack:
         if work_dir is None:

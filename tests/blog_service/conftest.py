@@ -125,6 +125,7 @@ async def clean_blog_state(
         conn.execute("TRUNCATE users, follows RESTART IDENTITY CASCADE")
     redis: Redis = blog_app.state.redis
     await redis.flushdb()
+    blog_app.state.authors.memo.forget()  # user ids restart at 1: other people now
 
 
 @pytest.fixture

@@ -86,6 +86,7 @@ async def forget_authors(blog_app: FastAPI) -> None:
         if keys:
             await redis.delete(*keys)
     assert [key async for key in redis.scan_iter(match="blog:author*")] == []
+    blog_app.state.authors.memo.forget()
 
 
 async def writer_with_bio(writer: Any, auth_http: httpx.AsyncClient) -> dict[str, Any]:

@@ -251,6 +251,7 @@ class AuthCalls:
 
     def __init__(self, app: FastAPI) -> None:
         self.redis: Redis = app.state.redis
+        self.memo = app.state.authors.memo
         self.paths: list[str] = []
         app.state.authors.http.event_hooks["request"].append(self.record)
 
@@ -261,6 +262,7 @@ class AuthCalls:
         keys = [key async for key in self.redis.scan_iter(match="blog:*")]
         if keys:
             await self.redis.delete(*keys)
+        self.memo.forget()
         self.paths.clear()
 
     def batch_calls(self) -> int:

@@ -8,6 +8,8 @@ or as minimal profiles built from the username each row keeps.
 from __future__ import annotations
 
 import json
+import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +67,45 @@ class Directory:
         self.ids_by_username[author.username.lower()] = author.id
 
 
+class AuthorMemo:
+    """Authors this worker resolved in the last few seconds.
+
+    A read shows at most a handful of authors, and the same ones again and again: keeping
+    them in memory saves the Redis round trip that most uncached reads would otherwise
+    spend on them. Profiles already come from a cache that lives a minute, so a few more
+    seconds here change nothing a reader could tell.
+    """
+
+    def __init__(self, ttl_seconds: float, max_entries: int = 10_000) -> None:
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self._authors: OrderedDict[int, tuple[float, Author]] = OrderedDict()
+
+    def fill(self, directory: Directory, ids: Iterable[int]) -> None:
+        now = time.monotonic()
+        for author_id in ids:
+            kept = self._authors.get(author_id)
+            if kept is None:
+                continue
+            if kept[0] < now:
+                del self._authors[author_id]
+            else:
+                directory.add(kept[1])
+
+    def forget(self) -> None:
+        self._authors.clear()
+
+    def keep(self, authors: Iterable[Author]) -> None:
+        if self.ttl <= 0:
+            return
+        expires = time.monotonic() + self.ttl
+        for author in authors:
+            self._authors[author.id] = (expires, author)
+            self._authors.move_to_end(author.id)
+        while len(self._authors) > self.max_entries:
+            self._authors.popitem(last=False)
+
+
 class AuthorDirectory:
     def __init__(
         self,
@@ -74,6 +115,7 @@ class AuthorDirectory:
         timeout_seconds: float,
         author_ttl: int,
         following_ttl: int,
+        memo_seconds: float = 0,
     ) -> None:
         self.http = http
         self.url = f"{base_url.rstrip('/')}/internal/profiles/batch"
@@ -81,6 +123,7 @@ class AuthorDirectory:
         self.timeout = timeout_seconds
         self.author_ttl = author_ttl
         self.following_ttl = following_ttl
+        self.memo = AuthorMemo(memo_seconds)
 
     @staticmethod
     def author_key(author_id: int) -> str:
@@ -108,6 +151,7 @@ class AuthorDirectory:
         answer in the same request, extended in place.
         """
         directory = known or Directory()
+        self.memo.fill(directory, ids)
         wanted_ids = sorted({i for i in ids if i not in directory.authors})
         wanted_names = sorted({n.lower() for n in usernames} - set(directory.ids_by_username))
         need_following = viewer_id is not None and not directory.following_known
@@ -119,6 +163,7 @@ class AuthorDirectory:
         need_following = viewer_id is not None and not directory.following_known
         if (missing_ids or missing_names or need_following) and not directory.unavailable:
             await self._fetch(directory, missing_ids, missing_names, viewer_id)
+        self.memo.keep(directory.authors.values())
         return directory
 
     async def _from_cache(

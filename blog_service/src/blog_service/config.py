@@ -16,6 +16,8 @@ class BlogSettings(ServiceSettings):
     auth_timeout_seconds: float = Field(0.5, gt=0)
     author_cache_ttl_seconds: int = Field(60, gt=0)
     following_cache_ttl_seconds: int = Field(30, gt=0)
+    # Authors also kept in each worker's memory for this long (authors.py); 0 turns it off.
+    author_memo_seconds: float = Field(5.0, ge=0)
 
     # Public base URL of the site, for links in the Atom feeds.
     public_url: str = "http://localhost:8080"

@@ -35,6 +35,7 @@ def create_app(settings: BlogSettings | None = None) -> FastAPI:
                 settings.auth_timeout_seconds,
                 settings.author_cache_ttl_seconds,
                 settings.following_cache_ttl_seconds,
+                settings.author_memo_seconds,
             )
             app.state.read_cache = ReadCache(
                 app.state.redis, settings.read_cache_seconds, settings.read_cache_entries
