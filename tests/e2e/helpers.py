@@ -113,7 +113,7 @@ def sample_sha(service: str) -> str:
     return hashlib.sha1(service.encode(), usedforsecurity=False).hexdigest()
 
 
-def _application(relative: str, name: str) -> dict[str, Any]:
+def sample_application(relative: str, name: str) -> dict[str, Any]:
     """Derived: the sample as a custom resource named after a platform app, in argocd."""
     app = copy.deepcopy(ops_fixture(relative))
     app["apiVersion"], app["kind"] = "argoproj.io/v1alpha1", "Application"
@@ -148,7 +148,7 @@ def ops_peers(work_dir: Path) -> Iterator[OpsPeers]:
     """A Kubernetes API peer and moto, loaded with the samples; the portal's PORTAL_ env."""
     with KubePeer() as kube, MotoPeer() as moto:
         for name, relative in OPS_APPS.items():
-            kube.add(_application(relative, name))
+            kube.add(sample_application(relative, name))
         report = copy.deepcopy(ops_fixture(OPERATOR_REPORT))
         report["metadata"]["name"] = "replicaset-blog-service-coredns"
         report["metadata"]["namespace"] = "blog"

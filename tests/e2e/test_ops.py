@@ -12,7 +12,16 @@ import pytest
 from playwright.async_api import Browser, Page, WebSocketRoute, expect
 
 from portal.ops.access import NOT_AN_OPERATOR, SIGN_IN
-from tests.e2e.helpers import PASSWORD, Api, OpsPeers, Watched, sign_in, unique
+from tests.e2e.helpers import (
+    OPS_APPS,
+    PASSWORD,
+    Api,
+    OpsPeers,
+    Watched,
+    sample_application,
+    sign_in,
+    unique,
+)
 from tests.e2e.stack import ROOT, E2EStack, promote
 from tests.e2e.test_pages import AXE, _violations
 
@@ -177,6 +186,28 @@ async def test_ops_with_the_kube_api_failing_keeps_other_panels_and_says_why(
     finally:
         ops.kube.fail_status = None
     assert statuses == {**dict.fromkeys(PANELS, "ok"), "argocd": "failed"}, statuses
+
+
+async def test_ops_shows_ten_apps_first_and_all_on_request(
+    watched: Watched, api: Api, stack: E2EStack, ops: OpsPeers
+) -> None:
+    extra = [f"extra-{n:02d}" for n in range(11)]  # 13 apps with the two samples
+    for name in extra:
+        ops.kube.add(sample_application(OPS_APPS["auth-service"], name))
+    try:
+        page = watched.page
+        await _open_as_admin(page, api, stack)
+        assert await _settled(page, "argocd") == "ok"
+        argocd = page.locator("#panel-argocd")
+        await expect(argocd.locator(".argocd-app")).to_have_count(10)
+        show_all = page.locator("#argocd-show-all")
+        await expect(show_all).to_have_text("Show all 13 apps")
+        await show_all.click()
+        await expect(argocd.locator(".argocd-app")).to_have_count(13)
+        await expect(show_all).to_have_count(0)
+    finally:
+        for name in extra:
+            ops.kube.remove("argoproj.io/v1alpha1", "Application", "argocd", name)
 
 
 async def test_ops_refresh_sets_the_annotation_and_is_audited(

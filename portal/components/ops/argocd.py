@@ -9,7 +9,7 @@ import reflex as rx
 
 from portal.components.ops.frame import new_tab, panel, table
 from portal.components.ops.view import AppView, HistoryView
-from portal.state.ops import OpsState
+from portal.state.ops import ArgoCdState, OpsState
 
 
 def _colour(value: Any) -> Any:
@@ -102,4 +102,18 @@ def _app(app: AppView) -> rx.Component:
 
 
 def argocd_panel() -> rx.Component:
-    return panel("argocd", "Argo CD", OpsState.argocd_panel, rx.foreach(OpsState.apps, _app))
+    return panel(
+        "argocd",
+        "Argo CD",
+        ArgoCdState.argocd_panel,
+        rx.foreach(ArgoCdState.apps, _app),
+        rx.cond(
+            ArgoCdState.apps.length() < ArgoCdState.apps_total,
+            rx.button(
+                "Show all " + ArgoCdState.apps_total.to_string() + " apps",
+                on_click=ArgoCdState.show_all_apps,
+                variant="soft",
+                id="argocd-show-all",
+            ),
+        ),
+    )

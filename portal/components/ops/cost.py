@@ -8,7 +8,7 @@ import reflex as rx
 
 from portal.components.ops.figures import Amount
 from portal.components.ops.frame import panel, table
-from portal.state.ops import OpsState
+from portal.state.ops import CostState
 
 # SVG fills cannot read CSS variables: Radix indigo 9, orange 9 and gray 9 (both themes).
 BAR, LEFT, IDEAL = "#3e63dd", "#f76b15", "#8b8d98"
@@ -27,11 +27,11 @@ def _figure(label: str, value: rx.Var[str], figure_id: str) -> rx.Component:
 
 
 def cost_panel() -> rx.Component:
-    c: Any = OpsState.cost
+    c: Any = CostState.cost
     return panel(
         "cost",
         "AWS cost",
-        OpsState.cost_panel,
+        CostState.cost_panel,
         rx.cond(
             c.month_to_date != "",
             rx.vstack(
@@ -56,7 +56,7 @@ def cost_panel() -> rx.Component:
                     rx.recharts.x_axis(data_key="day"),
                     rx.recharts.y_axis(),
                     rx.recharts.graphing_tooltip(),
-                    data=OpsState.cost_daily,
+                    data=CostState.cost_daily,
                     width="100%",
                     height=200,
                 ),
@@ -76,7 +76,7 @@ def cost_panel() -> rx.Component:
                     rx.recharts.y_axis(),
                     rx.recharts.legend(),
                     rx.recharts.graphing_tooltip(),
-                    data=OpsState.cost_daily,
+                    data=CostState.cost_daily,
                     width="100%",
                     height=200,
                 ),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal.components.ops.figures import HealthView, LinkView
 from portal.components.ops.frame import good_bad, new_tab, panel, table
-from portal.state.ops import OpsState
+from portal.state.ops import HealthState, LinksState
 
 
 def _service(h: HealthView) -> rx.Component:
@@ -25,11 +25,11 @@ def health_panel() -> rx.Component:
     return panel(
         "health",
         "Service health",
-        OpsState.health_panel,
+        HealthState.health_panel,
         rx.text("SLO: 100 requests/s at P95 under 500 ms, error rate under 1 %.", size="2"),
         table(
             ["Service", "SLO", "Requests", "Errors", "P95", "Source"],
-            rx.foreach(OpsState.health, _service),
+            rx.foreach(HealthState.health, _service),
         ),
     )
 
@@ -47,6 +47,6 @@ def links_panel() -> rx.Component:
     return panel(
         "links",
         "Grafana and Loki",
-        OpsState.links_panel,
-        table(["App", "Grafana", "Logs", "Error logs"], rx.foreach(OpsState.links, _links)),
+        LinksState.links_panel,
+        table(["App", "Grafana", "Logs", "Error logs"], rx.foreach(LinksState.links, _links)),
     )

@@ -9,7 +9,7 @@ import reflex as rx
 from portal.components.ops.figures import AuditView
 from portal.components.ops.frame import new_tab, panel, table
 from portal.components.ops.view import DeployView, ScoreView
-from portal.state.ops import OpsState
+from portal.state.ops import AuditState, ScorecardState, TimelineState
 
 
 def _state_badge(state: Any) -> rx.Component:
@@ -34,10 +34,10 @@ def scorecard_panel() -> rx.Component:
     return panel(
         "scorecard",
         "Scorecard",
-        OpsState.scorecard_panel,
+        ScorecardState.scorecard_panel,
         table(
             ["App", "State", "Sync", "Health", "Fixable CVEs", "Cost (month)", "SLO"],
-            rx.foreach(OpsState.scorecard, _score),
+            rx.foreach(ScorecardState.scorecard, _score),
         ),
     )
 
@@ -72,8 +72,8 @@ def timeline_panel() -> rx.Component:
     return panel(
         "timeline",
         "Deploy timeline (newest first)",
-        OpsState.timeline_panel,
-        rx.foreach(OpsState.timeline, _deploy),
+        TimelineState.timeline_panel,
+        rx.foreach(TimelineState.timeline, _deploy),
     )
 
 
@@ -92,6 +92,6 @@ def audit_panel() -> rx.Component:
     return panel(
         "audit",
         "Audit log (last 20 actions)",
-        OpsState.audit_panel,
-        table(["When", "Who", "What", "Outcome", "Detail"], rx.foreach(OpsState.audit, _entry)),
+        AuditState.audit_panel,
+        table(["When", "Who", "What", "Outcome", "Detail"], rx.foreach(AuditState.audit, _entry)),
     )

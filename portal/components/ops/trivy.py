@@ -6,7 +6,7 @@ import reflex as rx
 
 from portal.components.ops.frame import good_bad, panel, table
 from portal.components.ops.view import ScanView, VulnView
-from portal.state.ops import OpsState
+from portal.state.ops import TrivyState
 
 COUNTS = ("critical", "high", "medium", "low", "unknown")
 
@@ -48,21 +48,30 @@ def trivy_panel() -> rx.Component:
     return panel(
         "trivy",
         "Vulnerabilities (Trivy)",
-        OpsState.trivy_panel,
+        TrivyState.trivy_panel,
         rx.cond(
-            OpsState.trivy_ci_panel.reason != "",
+            TrivyState.trivy_ci_panel.reason != "",
             rx.text(
-                "CI pipeline: " + OpsState.trivy_ci_panel.reason,
+                "CI pipeline: " + TrivyState.trivy_ci_panel.reason,
                 size="2",
                 class_name="panel-reason",
             ),
         ),
         rx.cond(
-            OpsState.trivy_ci_panel.stale != "",
-            rx.text("CI pipeline: " + OpsState.trivy_ci_panel.stale, size="2"),
+            TrivyState.trivy_ci_panel.stale != "",
+            rx.text("CI pipeline: " + TrivyState.trivy_ci_panel.stale, size="2"),
         ),
         rx.heading("Per app", size="3", as_="h3"),
-        table(["App", "Policy", *headings], rx.foreach(OpsState.scans_by_app, _app_row)),
-        rx.heading("Per image (fixable first)", size="3", as_="h3"),
-        table(["Image", "Policy", *headings], rx.foreach(OpsState.scans, _image_row)),
+        table(["App", "Policy", *headings], rx.foreach(TrivyState.scans_by_app, _app_row)),
+        rx.heading("Per image (failing the gate first)", size="3", as_="h3"),
+        table(["Image", "Policy", *headings], rx.foreach(TrivyState.scans, _image_row)),
+        rx.cond(
+            TrivyState.scans.length() < TrivyState.scans_total,
+            rx.button(
+                "Show all " + TrivyState.scans_total.to_string() + " images",
+                on_click=TrivyState.show_all_scans,
+                variant="soft",
+                id="trivy-show-all",
+            ),
+        ),
     )

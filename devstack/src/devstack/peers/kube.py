@@ -144,6 +144,10 @@ class KubePeer:
             metadata["resourceVersion"] = self._bump()
             self._objects[key] = stored
 
+    def remove(self, api_version: str, kind: str, namespace: str, name: str) -> None:
+        with self._lock:
+            self._objects.pop((api_version, kind, namespace, name), None)
+
     def get(self, api_version: str, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         with self._lock:
             found = self._objects.get((api_version, kind, namespace, name))
