@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,11 @@ __all__ = ["CiScans", "newest_per_service", "report_key", "split_key"]
 log = structlog.get_logger("portal.ops.trivy")
 MISSING_KEY_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 LIST_PAGE_SIZE = 1000  # S3's own maximum per ListObjectsV2 page
+# The timeline asks for the report of every image in every app's history on each load (500
+# with 50 apps): a build's report only changes when the pipeline scans that build again, so
+# each is kept for a while instead of downloaded again.
+SCAN_MEMO_SECONDS = 600.0
+SCAN_MEMO_ENTRIES = 2000
 
 
 def _prefix(settings: OpsSettings) -> str:
@@ -77,6 +84,7 @@ class CiScans:
         self._bucket = settings.trivy_bucket
         self._prefix = _prefix(settings)
         self._s3: S3Client | None = None
+        self._memo: OrderedDict[str, tuple[float, ImageScan]] = OrderedDict()
 
     def _client(self) -> S3Client:
         if self._s3 is None:
@@ -111,11 +119,21 @@ class CiScans:
         if not service or not git_sha:
             return None
         key = report_key(self._prefix, service, git_sha)
+        kept = self._memo.get(key)
+        if kept is not None and kept[0] > time.monotonic():
+            self._memo.move_to_end(key)
+            return kept[1]
         try:
             body = await asyncio.to_thread(self._read, key)
         except (BotoCoreError, ClientError) as exc:
             raise self._error(exc) from exc
-        return self._parse(body, key, service, git_sha)
+        scan = self._parse(body, key, service, git_sha)
+        if scan is not None:  # a missing report may still come (the pipeline is running)
+            self._memo[key] = (time.monotonic() + SCAN_MEMO_SECONDS, scan)
+            self._memo.move_to_end(key)
+            while len(self._memo) > SCAN_MEMO_ENTRIES:
+                self._memo.popitem(last=False)
+        return scan
 
     def _list(self) -> list[Mapping[str, Any]]:
         paginator = self._client().get_paginator("list_objects_v2")

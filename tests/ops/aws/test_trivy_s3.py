@@ -145,6 +145,28 @@ async def test_scan_returns_none_for_an_image_without_a_report(
     assert await scans.scan("blog-service", "") is None
 
 
+async def test_scan_downloads_a_found_report_once_and_asks_again_for_a_missing_one(
+    moto_peer: MotoPeer, aws_settings: OpsSettings
+) -> None:
+    moto_peer.put_trivy_report(BUCKET, "blog-service", SHA_A, load_fixture(DEBIAN))
+    scans = CiScans(aws_settings)
+    moto_peer.requests.clear()
+
+    first = await scans.scan("blog-service", SHA_A)
+    again = await scans.scan("blog-service", SHA_A)
+    assert first is not None and again == first
+    assert await scans.scan("blog-service", SHA_B) is None
+    moto_peer.put_trivy_report(BUCKET, "blog-service", SHA_B, load_fixture(UBI7))  # CI caught up
+    later = await scans.scan("blog-service", SHA_B)
+
+    assert later is not None and later.image == UBI7_IMAGE
+    assert report_reads(moto_peer) == [
+        f"/{BUCKET}/trivy/blog-service/{SHA_A}.json",
+        f"/{BUCKET}/trivy/blog-service/{SHA_B}.json",
+        f"/{BUCKET}/trivy/blog-service/{SHA_B}.json",
+    ]
+
+
 async def test_scan_returns_none_for_an_unreadable_report(
     moto_peer: MotoPeer, aws_settings: OpsSettings
 ) -> None:
