@@ -44,3 +44,15 @@ def test_articles_table_is_vacuumed_often_enough_for_index_only_counts(
     assert settings["fillfactor"] == "90"
     assert float(settings["autovacuum_vacuum_scale_factor"]) <= 0.01
     assert float(settings["autovacuum_analyze_scale_factor"]) <= 0.02
+
+
+def test_search_vectors_stay_in_the_row(blog_database_url: str) -> None:
+    """Out of line, every match and rank of a common word is a TOAST lookup (migration 0003)."""
+    engine = create_engine(async_url(blog_database_url))
+    with engine.connect() as connection:
+        storage = connection.exec_driver_sql(
+            "SELECT attstorage FROM pg_attribute"
+            " WHERE attrelid = 'articles'::regclass AND attname = 'search'"
+        ).scalar_one()
+    engine.dispose()
+    assert storage == "m"  # MAIN: compressed in the row; out of line only as a last resort
