@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from portal.components.ops.frame import new_tab, panel, table
+from portal.components.ops.frame import new_tab, panel, show_all, table
 from portal.components.ops.view import AppView, HistoryView
 from portal.state.ops import ArgoCdState, OpsState
 
@@ -107,13 +107,11 @@ def argocd_panel() -> rx.Component:
         "Argo CD",
         ArgoCdState.argocd_panel,
         rx.foreach(ArgoCdState.apps, _app),
-        rx.cond(
-            ArgoCdState.apps.length() < ArgoCdState.apps_total,
-            rx.button(
-                "Show all " + ArgoCdState.apps_total.to_string() + " apps",
-                on_click=ArgoCdState.show_all_apps,
-                variant="soft",
-                id="argocd-show-all",
-            ),
+        show_all(
+            ArgoCdState.apps,
+            ArgoCdState.apps_total,
+            "apps",
+            ArgoCdState.show_all_apps,
+            "argocd-show-all",
         ),
     )

@@ -119,3 +119,16 @@ def new_tab(text: Any, href: Any, **props: Any) -> rx.Component:
     return rx.link(
         text, href=href, is_external=True, rel="noopener noreferrer", underline="always", **props
     )
+
+
+def show_all(shown: Any, total: Any, noun: str, on_click: Any, id_: str) -> rx.Component:
+    """A "Show all N <noun>" button while fewer rows are shown than there are."""
+    return rx.cond(
+        shown.length() < total,
+        rx.button(
+            "Show all " + total.to_string() + " " + noun,
+            on_click=on_click,
+            variant="soft",
+            id=id_,
+        ),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from portal.components.ops.frame import good_bad, panel, table
+from portal.components.ops.frame import good_bad, panel, show_all, table
 from portal.components.ops.view import ScanView, VulnView
 from portal.state.ops import TrivyState
 
@@ -65,13 +65,11 @@ def trivy_panel() -> rx.Component:
         table(["App", "Policy", *headings], rx.foreach(TrivyState.scans_by_app, _app_row)),
         rx.heading("Per image (failing the gate first)", size="3", as_="h3"),
         table(["Image", "Policy", *headings], rx.foreach(TrivyState.scans, _image_row)),
-        rx.cond(
-            TrivyState.scans.length() < TrivyState.scans_total,
-            rx.button(
-                "Show all " + TrivyState.scans_total.to_string() + " images",
-                on_click=TrivyState.show_all_scans,
-                variant="soft",
-                id="trivy-show-all",
-            ),
+        show_all(
+            TrivyState.scans,
+            TrivyState.scans_total,
+            "images",
+            TrivyState.show_all_scans,
+            "trivy-show-all",
         ),
     )
