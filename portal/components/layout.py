@@ -21,6 +21,7 @@ def navbar() -> rx.Component:
         _link("Drafts", "/drafts", "nav-drafts"),
         _link("Search", "/search", "nav-search"),
         _link("Settings", "/settings", "nav-settings"),
+        rx.cond(SessionState.role == "admin", _link("Operations", "/ops", "nav-ops")),
         rx.link(
             SessionState.username,
             href="/profile/" + SessionState.username,

@@ -65,6 +65,8 @@ class SessionState(rx.State):
     email: rx.Field[str] = rx.field("")
     bio: rx.Field[str] = rx.field("")
     image: rx.Field[str] = rx.field("")
+    # For the navigation only: /ops checks the role on the server on every event.
+    role: rx.Field[str] = rx.field("")
     restored: rx.Field[bool] = rx.field(False)
 
     _access_token: str = ""
@@ -88,6 +90,7 @@ class SessionState(rx.State):
         self.email = user.email
         self.bio = user.bio
         self.image = user.image
+        self.role = user.role
         if user.token:
             self._access_token = user.token
             self._access_expires = token_expiry(user.token)
@@ -95,7 +98,7 @@ class SessionState(rx.State):
             self.refresh_cookie = user.refresh_token
 
     def forget(self) -> None:
-        self.username = self.email = self.bio = self.image = ""
+        self.username = self.email = self.bio = self.image = self.role = ""
         self._access_token = ""
         self._access_expires = 0.0
         self.refresh_cookie = ""

@@ -43,7 +43,7 @@ async def _admin(api: Api, stack: E2EStack) -> dict[str, str]:
 async def _open_as_admin(page: Page, api: Api, stack: E2EStack) -> dict[str, str]:
     admin = await _admin(api, stack)
     await sign_in(page, admin["email"])  # signed in after the promotion: the token says admin
-    await page.goto("/ops")
+    await page.click("#nav-ops")  # only admins have the link
     await expect(page.locator("#ops-page")).to_be_visible()
     return admin
 
@@ -100,6 +100,8 @@ async def test_ops_as_plain_user_is_forbidden_and_shows_no_data(watched: Watched
     page = watched.page
     user = await api.register()
     await sign_in(page, user["email"])
+    await expect(page.locator("#nav-settings")).to_be_visible()
+    await expect(page.locator("#nav-ops")).to_have_count(0)  # no link for non-admins
     await page.goto("/ops")
     await expect(page.locator("#ops-forbidden")).to_be_visible()
     await expect(page.locator("#ops-forbidden-reason")).to_have_text(NOT_AN_OPERATOR)
