@@ -76,3 +76,11 @@ def test_the_memo_keeps_the_most_recent_authors_up_to_its_size() -> None:
     emptied = Directory()
     memo.fill(emptied, [1, 3])
     assert emptied.authors == {}
+
+
+async def test_ids_may_come_as_any_iterable(
+    redis: Redis, directory_with: Callable[[float], AuthorDirectory]
+) -> None:
+    await redis.set(AuthorDirectory.author_key(AUTHOR_ID), json.dumps(PROFILE))
+    found = await directory_with(60).lookup(i for i in [AUTHOR_ID])
+    assert found.authors[AUTHOR_ID].username == "memo-writer"

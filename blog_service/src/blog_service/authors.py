@@ -151,6 +151,7 @@ class AuthorDirectory:
         answer in the same request, extended in place.
         """
         directory = known or Directory()
+        ids = list(ids)  # read twice below: a generator would be empty the second time
         self.memo.fill(directory, ids)
         wanted_ids = sorted({i for i in ids if i not in directory.authors})
         wanted_names = sorted({n.lower() for n in usernames} - set(directory.ids_by_username))
