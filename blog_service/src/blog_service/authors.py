@@ -8,14 +8,13 @@ or as minimal profiles built from the username each row keeps.
 from __future__ import annotations
 
 import json
-import time
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import structlog
+from cachetools import TTLCache
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -77,33 +76,26 @@ class AuthorMemo:
     """
 
     def __init__(self, ttl_seconds: float, max_entries: int = 10_000) -> None:
-        self.ttl = ttl_seconds
-        self.max_entries = max_entries
-        self._authors: OrderedDict[int, tuple[float, Author]] = OrderedDict()
+        self._authors: TTLCache[int, Author] | None = (
+            TTLCache(max_entries, ttl_seconds) if ttl_seconds > 0 else None
+        )
 
     def fill(self, directory: Directory, ids: Iterable[int]) -> None:
-        now = time.monotonic()
+        if self._authors is None:
+            return
         for author_id in ids:
-            kept = self._authors.get(author_id)
-            if kept is None:
-                continue
-            if kept[0] < now:
-                del self._authors[author_id]
-            else:
-                directory.add(kept[1])
+            if (author := self._authors.get(author_id)) is not None:
+                directory.add(author)
 
     def forget(self) -> None:
-        self._authors.clear()
+        if self._authors is not None:
+            self._authors.clear()
 
     def keep(self, authors: Iterable[Author]) -> None:
-        if self.ttl <= 0:
+        if self._authors is None:
             return
-        expires = time.monotonic() + self.ttl
         for author in authors:
-            self._authors[author.id] = (expires, author)
-            self._authors.move_to_end(author.id)
-        while len(self._authors) > self.max_entries:
-            self._authors.popitem(last=False)
+            self._authors[author.id] = author
 
 
 class AuthorDirectory:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
+from cachetools import TTLCache
 
 from portal.ops.aws import AUTH_ERROR_CODES, aws_error, error_code, s3_client
 from portal.ops.panel import NotConfigured, SourceFailed, Unauthorised
@@ -84,7 +83,7 @@ class CiScans:
         self._bucket = settings.trivy_bucket
         self._prefix = _prefix(settings)
         self._s3: S3Client | None = None
-        self._memo: OrderedDict[str, tuple[float, ImageScan]] = OrderedDict()
+        self._memo: TTLCache[str, ImageScan] = TTLCache(SCAN_MEMO_ENTRIES, SCAN_MEMO_SECONDS)
 
     def _client(self) -> S3Client:
         if self._s3 is None:
@@ -119,20 +118,15 @@ class CiScans:
         if not service or not git_sha:
             return None
         key = report_key(self._prefix, service, git_sha)
-        kept = self._memo.get(key)
-        if kept is not None and kept[0] > time.monotonic():
-            self._memo.move_to_end(key)
-            return kept[1]
+        if (kept := self._memo.get(key)) is not None:
+            return kept
         try:
             body = await asyncio.to_thread(self._read, key)
         except (BotoCoreError, ClientError) as exc:
             raise self._error(exc) from exc
         scan = self._parse(body, key, service, git_sha)
         if scan is not None:  # a missing report may still come (the pipeline is running)
-            self._memo[key] = (time.monotonic() + SCAN_MEMO_SECONDS, scan)
-            self._memo.move_to_end(key)
-            while len(self._memo) > SCAN_MEMO_ENTRIES:
-                self._memo.popitem(last=False)
+            self._memo[key] = scan
         return scan
 
     def _list(self) -> list[Mapping[str, Any]]:
