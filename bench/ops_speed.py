@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -236,8 +237,8 @@ def _row(samples: list[dict[str, Any]]) -> dict[str, Any]:
         "all_panels": summary([s["all_ms"] for s in samples]),
         "per_panel": per_panel,
         "browser_busy": summary([s["busy_ms"] for s in samples]),
-        "ws_messages": summary([s["ws_messages"] for s in samples]),
-        "ws_kb": summary([s["ws_kb"] for s in samples]),
+        "ws_messages_median": statistics.median(s["ws_messages"] for s in samples),
+        "ws_kb_median": round(statistics.median(s["ws_kb"] for s in samples), 1),
     }
 
 
@@ -310,7 +311,7 @@ def markdown(result: dict[str, Any]) -> str:
             row = result[key]
             lines.append(
                 f"| {label} | {row['browser_busy']['median_ms']:.0f} ms "
-                f"| {row['ws_messages']['median_ms']:.0f} | {row['ws_kb']['median_ms']:.0f} KB |"
+                f"| {row['ws_messages_median']:.0f} | {row['ws_kb_median']:.0f} KB |"
             )
     return "\n".join(lines) + "\n"
 

@@ -244,9 +244,10 @@ def attention_first(apps: list[AppView]) -> list[AppView]:
     then the rest; by name within each group."""
 
     def fine(app: AppView) -> bool:
-        return app.sync == "Synced" and app.health == "Healthy" and not app.issues
+        healthy = app.sync == "Synced" and app.health == "Healthy"
+        return healthy and not (app.issues or app.conditions)
 
-    return sorted(apps, key=lambda app: (fine(app) and not app.conditions, app.name))
+    return sorted(apps, key=lambda app: (fine(app), app.name))
 
 
 def worst_first(scans: list[ScanView]) -> list[ScanView]:
