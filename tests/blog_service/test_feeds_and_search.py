@@ -124,3 +124,33 @@ async def test_list_statement_count_does_not_grow_with_page_size(
         counts.append(len(statements))
     assert counts[0] == counts[1]
     assert counts[1] == 1  # the page, its total, tags and favorites in one statement
+
+
+async def test_search_pages_walk_every_match_once_with_its_tags_and_favorite(
+    blog: httpx.AsyncClient, writer: Any, new_article: NewArticle, statements: list[str]
+) -> None:
+    # Search finds, ranks and counts its matches in one pass that the page and the total
+    # share: pages must still slice one order, and each row keep its own tags and favorite.
+    author, reader = await writer(), await writer()
+    slugs = []
+    for n in range(5):  # equal rank: the newest first
+        article = await new_article(author, title=f"Walnut {n}", body="b", tagList=[f"w{n}"])
+        slugs.append(article["slug"])
+    await new_article(author, title="Almonds", body="b", tagList=[])
+    await blog.post(f"/api/articles/{slugs[1]}/favorite", headers=reader["headers"])
+    seen: list[dict[str, Any]] = []
+    for offset in (0, 2, 4, 6):
+        statements.clear()
+        response = await blog.get(
+            "/api/articles",
+            params={"q": "walnut", "limit": 2, "offset": offset},
+            headers=reader["headers"],
+        )
+        assert response.status_code == 200
+        assert response.json()["articlesCount"] == 5
+        seen.extend(response.json()["articles"])
+        if offset < 6:
+            assert len(statements) == 1
+    assert [a["slug"] for a in seen] == slugs[::-1]
+    assert [a["tagList"] for a in seen] == [[f"w{n}"] for n in range(4, -1, -1)]
+    assert [a["favorited"] for a in seen] == [n == 1 for n in range(4, -1, -1)]

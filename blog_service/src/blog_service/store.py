@@ -230,19 +230,13 @@ async def list_page(
     """One page of articles, each with its tags and whether the viewer favorited it, and
     the total: one statement, whatever the page size."""
     conditions = _conditions(query)
-    # Not correlated with the outer query: PostgreSQL counts once, as an InitPlan.
-    total = (
-        select(func.count()).select_from(Article).where(*conditions).correlate(None)
-    ).scalar_subquery()
     columns = DETAIL_COLUMNS if with_body else SUMMARY_COLUMNS
-    statement = select(*columns, _tag_list(), _favorited(viewer_id), total.label("total")).where(
-        *conditions
-    )
-    if query.search is not None:
-        rank = func.ts_rank(col(Article.search), func.websearch_to_tsquery("english", query.search))
-        statement = statement.order_by(rank.desc())
-    statement = statement.order_by(col(Article.created_at).desc(), col(Article.id).desc())
-    rows = list((await session.execute(statement.limit(query.limit).offset(query.offset))).all())
+    extras = (_tag_list(), _favorited(viewer_id))
+    if query.search is None:
+        statement = _newest_first(conditions, columns, extras, query)
+    else:
+        statement = _best_match_first(conditions, columns, extras, query, query.search)
+    rows = list((await session.execute(statement)).all())
     if rows:
         return rows, int(rows[0].total)
     if query.offset == 0:
@@ -250,6 +244,58 @@ async def list_page(
     # Past the end: the page is empty but the total is still asked for.
     counted = await session.scalar(select(func.count()).select_from(Article).where(*conditions))
     return rows, int(counted or 0)
+
+
+def _newest_first(
+    conditions: list[ColumnElement[bool]],
+    columns: Sequence[Any],
+    extras: Sequence[Label[Any]],
+    query: ArticleQuery,
+) -> Select[*tuple[Any, ...]]:
+    # Not correlated with the outer query: PostgreSQL counts once, as an InitPlan.
+    total = (
+        select(func.count()).select_from(Article).where(*conditions).correlate(None)
+    ).scalar_subquery()
+    return (
+        select(*columns, *extras, total.label("total"))
+        .where(*conditions)
+        .order_by(col(Article.created_at).desc(), col(Article.id).desc())
+        .limit(query.limit)
+        .offset(query.offset)
+    )
+
+
+def _best_match_first(
+    conditions: list[ColumnElement[bool]],
+    columns: Sequence[Any],
+    extras: Sequence[Label[Any]],
+    query: ArticleQuery,
+    text: str,
+) -> Select[*tuple[Any, ...]]:
+    """Ranked search, newest first among equal ranks. The matches are found and ranked in
+    one pass that both the page and the total read: a common word matches most articles,
+    and a separate count scanned them all a second time (30 ms against 18 on 10,000)."""
+    ranked = func.ts_rank(col(Article.search), func.websearch_to_tsquery("english", text))
+    matches = (
+        select(
+            col(Article.id).label("id"),
+            col(Article.created_at).label("created_at"),
+            ranked.label("rank"),
+        )
+        .where(*conditions)
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    order = (matches.c.rank.desc(), matches.c.created_at.desc(), matches.c.id.desc())
+    page = select(matches).order_by(*order).limit(query.limit).offset(query.offset)
+    page_rows = page.subquery("page")
+    total = select(func.count()).select_from(matches).scalar_subquery()
+    return (
+        select(*columns, *extras, total.label("total"))
+        .select_from(page_rows)
+        .join(Article, col(Article.id) == page_rows.c.id)
+        .order_by(page_rows.c.rank.desc(), page_rows.c.created_at.desc(), page_rows.c.id.desc())
+    )
 
 
 async def article_for_reading(
