@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
 import pytest
+
+from blog_service.main import create_app as create_blog_app
 
 NewArticle = Callable[..., Awaitable[dict[str, Any]]]
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -154,3 +157,26 @@ async def test_search_pages_walk_every_match_once_with_its_tags_and_favorite(
     assert [a["slug"] for a in seen] == slugs[::-1]
     assert [a["tagList"] for a in seen] == [[f"w{n}"] for n in range(4, -1, -1)]
     assert [a["favorited"] for a in seen] == [n == 1 for n in range(4, -1, -1)]
+
+
+async def test_search_ranks_and_counts_only_the_newest_matches_of_its_window(
+    writer: Any,
+    new_article: NewArticle,
+    make_blog_settings: Callable[..., Any],
+    serve_blog: Callable[[Any], AbstractAsyncContextManager[httpx.AsyncClient]],
+) -> None:
+    # ADR 0015: the best match outside the window (the oldest, "pecan" in its title and
+    # body) is not ranked, and articlesCount counts the window, past the last page too.
+    author = await writer()
+    await new_article(author, title="Pecan pecan", body="pecan pecan pecan", tagList=[])
+    newer = [
+        (await new_article(author, title=f"Nuts {n}", body="a pecan", tagList=[]))["slug"]
+        for n in range(3)
+    ]
+    await new_article(author, title="Almonds", body="no match", tagList=[])
+    async with serve_blog(create_blog_app(make_blog_settings(search_window=3))) as blog:
+        first = (await blog.get("/api/articles", params={"q": "pecan"})).json()
+        beyond = (await blog.get("/api/articles", params={"q": "pecan", "offset": 3})).json()
+    assert [a["slug"] for a in first["articles"]] == newer[::-1]
+    assert first["articlesCount"] == 3
+    assert beyond == {"articles": [], "articlesCount": 3}

@@ -26,6 +26,10 @@ class BlogSettings(ServiceSettings):
     read_cache_seconds: float = Field(5.0, ge=0)
     read_cache_entries: int = Field(2000, ge=0)
 
+    # A search ranks and counts only this many of the newest matches (ADR 0015): the work
+    # of one search stays bounded however many articles share a common word.
+    search_window: int = Field(1000, ge=1)
+
     # Writes per user per minute, counted in Redis.
     articles_per_minute: int = Field(10, gt=0)
     comments_per_minute: int = Field(30, gt=0)

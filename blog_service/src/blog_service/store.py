@@ -51,7 +51,8 @@ def slugify(title: str) -> str:
 
 @dataclass(frozen=True)
 class ArticleQuery:
-    """Which articles a list shows. ``author_ids`` None means any author."""
+    """Which articles a list shows. ``author_ids`` None means any author. A search ranks
+    and counts only the newest ``search_window`` matches (ADR 0015)."""
 
     status: str = "published"
     tag: str | None = None
@@ -60,6 +61,7 @@ class ArticleQuery:
     search: str | None = None
     limit: int = 20
     offset: int = 0
+    search_window: int = 1000
 
 
 async def slug_taken(session: AsyncSession, slug: str) -> bool:
@@ -242,7 +244,10 @@ async def list_page(
     if query.offset == 0:
         return rows, 0
     # Past the end: the page is empty but the total is still asked for.
-    counted = await session.scalar(select(func.count()).select_from(Article).where(*conditions))
+    counting = select(col(Article.id)).where(*conditions)
+    if query.search is not None:
+        counting = counting.limit(query.search_window)
+    counted = await session.scalar(select(func.count()).select_from(counting.subquery()))
     return rows, int(counted or 0)
 
 
@@ -272,9 +277,10 @@ def _best_match_first(
     query: ArticleQuery,
     text: str,
 ) -> Select[*tuple[Any, ...]]:
-    """Ranked search, newest first among equal ranks. The matches are found and ranked in
-    one pass that both the page and the total read: a common word matches most articles,
-    and a separate count scanned them all a second time (30 ms against 18 on 10,000)."""
+    """Ranked search among the newest ``search_window`` matches, newest first among equal
+    ranks. The window bounds the work: a common word matches most articles, and ranking
+    and counting all 10,000 took 18 ms against 3 for the newest 1,000 (ADR 0015). The
+    matches are found once, for both the page and the total."""
     ranked = func.ts_rank(col(Article.search), func.websearch_to_tsquery("english", text))
     matches = (
         select(
@@ -283,6 +289,8 @@ def _best_match_first(
             ranked.label("rank"),
         )
         .where(*conditions)
+        .order_by(col(Article.created_at).desc(), col(Article.id).desc())
+        .limit(query.search_window)
         .cte("matches")
         .prefix_with("MATERIALIZED")
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from blog_service import store
 from blog_service.api.deps import (
@@ -17,6 +17,7 @@ from blog_service.api.deps import (
     can_see,
 )
 from blog_service.authors import Directory
+from blog_service.config import BlogSettings
 from blog_service.models import Article, ModerationEntry, utcnow
 from blog_service.readcache import ReadCache
 from blog_service.rendering import render_markdown
@@ -39,6 +40,17 @@ router = APIRouter(prefix="/api/articles", tags=["Articles"])
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Filter = Annotated[CleanStr | None, Query(max_length=200)]
+Search = Annotated[
+    CleanStr | None,
+    Query(
+        max_length=200,
+        description=(
+            "Full-text search (web search syntax: quotes, `or`, `-`). The best matches "
+            "come first, the newest first among equals. Only the newest matches are ranked "
+            "and counted: 1,000 unless the operator sets `BLOG_SEARCH_WINDOW`."
+        ),
+    ),
+]
 
 
 async def decorate(
@@ -117,6 +129,7 @@ def changes_content(session: SessionDep, cache: ReadCache) -> None:
     summary="List articles, newest first (or by relevance with q)",
 )
 async def list_articles(
+    request: Request,
     session: ReadSessionDep,
     claims: OptionalClaims,
     authors: DirectoryDep,
@@ -124,11 +137,12 @@ async def list_articles(
     tag: Filter = None,
     author: Filter = None,
     favorited: Filter = None,
-    q: Filter = None,
+    q: Search = None,
     status: Status = "published",
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> dict[str, Any] | Response:
+    settings: BlogSettings = request.app.state.settings
     viewer = claims.user_id if claims else None
     if status == "draft" and viewer is None:
         raise Unauthorized("is missing")
@@ -162,6 +176,7 @@ async def list_articles(
         search=q.strip() if q and q.strip() else None,
         limit=limit,
         offset=offset,
+        search_window=settings.search_window,
     )
     rows, total = await store.list_page(session, query, viewer_id=viewer)
     content, directory = await page_body(rows, total, claims, authors, directory)
