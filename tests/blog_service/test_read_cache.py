@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from blog_service.main import create_app as create_blog_app
 from blog_service.readcache import GENERATION_KEY
 
 NewArticle = Callable[..., Awaitable[dict[str, Any]]]
+ServeBlog = Callable[[FastAPI], AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 async def test_repeated_anonymous_reads_send_no_sql(
@@ -96,38 +99,36 @@ async def test_answers_are_dropped_when_redis_loses_the_generation(
 
 async def test_answers_expire_after_their_time_to_live(
     blog: httpx.AsyncClient,
-    blog_app: FastAPI,
     writer: Any,
     new_article: NewArticle,
-    statements: list[str],
+    make_blog_settings: Callable[..., Any],
+    serve_blog: ServeBlog,
 ) -> None:
-    cache = blog_app.state.read_cache
-    ttl = cache.ttl
-    cache.ttl = 0.2
-    try:
-        await new_article(await writer())
-        await blog.get("/api/articles")
+    await new_article(await writer())
+    app = create_blog_app(make_blog_settings(read_cache_seconds=0.2))
+    async with serve_blog(app) as short_lived:
+        first = await short_lived.get("/api/articles")
+        assert (await short_lived.get("/api/articles")).content == first.content
+        cache = app.state.read_cache
+        assert len(cache) == 1
         await asyncio.sleep(0.3)
-        statements.clear()
-        await blog.get("/api/articles")
-        assert len(statements) == 1
-    finally:
-        cache.ttl = ttl
+        assert len(cache) == 0
+        assert (await short_lived.get("/api/articles")).status_code == 200
 
 
 async def test_the_cache_keeps_at_most_its_entry_limit(
-    blog: httpx.AsyncClient, blog_app: FastAPI, writer: Any, new_article: NewArticle
+    blog: httpx.AsyncClient,
+    writer: Any,
+    new_article: NewArticle,
+    make_blog_settings: Callable[..., Any],
+    serve_blog: ServeBlog,
 ) -> None:
-    cache = blog_app.state.read_cache
-    limit = cache.max_entries
-    cache.max_entries = 3
-    try:
-        await new_article(await writer())
+    await new_article(await writer())
+    app = create_blog_app(make_blog_settings(read_cache_entries=3))
+    async with serve_blog(app) as small:
         for offset in range(6):
-            assert (await blog.get(f"/api/articles?offset={offset}")).status_code == 200
-        assert len(cache) == 3
-    finally:
-        cache.max_entries = limit
+            assert (await small.get(f"/api/articles?offset={offset}")).status_code == 200
+        assert len(app.state.read_cache) == 3
 
 
 async def test_tags_are_cached_for_everyone_until_an_article_changes(

@@ -18,12 +18,11 @@ list and article reads for a few seconds. What keeps it correct:
 from __future__ import annotations
 
 import secrets
-import time
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
 import structlog
+from cachetools import TTLCache
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -37,22 +36,22 @@ class CachedAnswer:
     body: bytes
     etag: str | None
     generation: str
-    expires: float
 
 
 class ReadCache:
     def __init__(self, redis: Redis, ttl_seconds: float, max_entries: int) -> None:
         self.redis = redis
-        self.ttl = ttl_seconds
-        self.max_entries = max_entries
-        self._answers: OrderedDict[Hashable, CachedAnswer] = OrderedDict()
+        # Expiry and least-recently-used eviction are cachetools'; None: the cache is off.
+        self._answers: TTLCache[Hashable, CachedAnswer] | None = (
+            TTLCache(max_entries, ttl_seconds) if ttl_seconds > 0 and max_entries > 0 else None
+        )
 
     def __len__(self) -> int:
-        return len(self._answers)
+        return len(self._answers) if self._answers is not None else 0
 
     @property
     def enabled(self) -> bool:
-        return self.ttl > 0 and self.max_entries > 0
+        return self._answers is not None
 
     async def generation(self) -> str | None:
         """The current generation, or None when the cache must not be used."""
@@ -68,23 +67,17 @@ class ReadCache:
         return None if raw is None else str(raw)
 
     def get(self, key: Hashable, generation: str | None) -> CachedAnswer | None:
+        if self._answers is None or generation is None:
+            return None
         answer = self._answers.get(key)
-        if answer is None or generation is None:
+        if answer is not None and answer.generation != generation:
+            del self._answers[key]  # built before a write: never again current
             return None
-        if answer.generation != generation or answer.expires < time.monotonic():
-            del self._answers[key]
-            return None
-        self._answers.move_to_end(key)
         return answer
 
     def put(self, key: Hashable, generation: str | None, body: bytes, etag: str | None) -> None:
-        if generation is None:
-            return
-        expires = time.monotonic() + self.ttl
-        self._answers[key] = CachedAnswer(body, etag, generation, expires)
-        self._answers.move_to_end(key)
-        while len(self._answers) > self.max_entries:
-            self._answers.popitem(last=False)
+        if self._answers is not None and generation is not None:
+            self._answers[key] = CachedAnswer(body, etag, generation)
 
     async def content_changed(self) -> None:
         """Call after a committed write that changes a list or an article."""
