@@ -237,22 +237,29 @@ async def list_page(
     extras = (_tag_list(), _favorited(viewer_id))
     if query.search is None:
         statement = _newest_first(conditions, columns, extras, query)
-        rows = list((await session.execute(statement)).all())
-    else:
-        statement = _best_match_first(conditions, columns, extras, query, query.search)
-        # A common word is best read newest first, a rare one from the GIN index: a single
-        # generic plan took 15-30 ms for a common word, its own plan 2 (ADR 0015).
-        async with planned_for_each_value(session):
-            rows = list((await session.execute(statement)).all())
+        matching = select(col(Article.id)).where(*conditions)
+        return await _page_and_total(session, statement, matching, query)
+    statement = _best_match_first(conditions, columns, extras, query, query.search)
+    window = select(col(Article.id)).where(*conditions).limit(query.search_window)
+    # A common word is best read newest first, a rare one from the GIN index: a single
+    # generic plan took 15-30 ms for a common word, its own plan 2 (ADR 0015).
+    async with planned_for_each_value(session):
+        return await _page_and_total(session, statement, window, query)
+
+
+async def _page_and_total(
+    session: AsyncSession,
+    statement: Select[*tuple[Any, ...]],
+    counted_ids: Select[*tuple[Any, ...]],
+    query: ArticleQuery,
+) -> tuple[list[ArticleRow], int]:
+    rows = list((await session.execute(statement)).all())
     if rows:
         return rows, int(rows[0].total)
     if query.offset == 0:
         return rows, 0
     # Past the end: the page is empty but the total is still asked for.
-    counting = select(col(Article.id)).where(*conditions)
-    if query.search is not None:
-        counting = counting.limit(query.search_window)
-    counted = await session.scalar(select(func.count()).select_from(counting.subquery()))
+    counted = await session.scalar(select(func.count()).select_from(counted_ids.subquery()))
     return rows, int(counted or 0)
 
 
