@@ -53,7 +53,8 @@ def slugify(title: str) -> str:
 @dataclass(frozen=True)
 class ArticleQuery:
     """Which articles a list shows. ``author_ids`` None means any author. A search ranks
-    and counts only the newest ``search_window`` matches (ADR 0015)."""
+    and counts only the newest ``search_window`` matches (ADR 0015; the setting
+    ``BLOG_SEARCH_WINDOW`` gives it), or every match when it is None."""
 
     status: str = "published"
     tag: str | None = None
@@ -62,7 +63,7 @@ class ArticleQuery:
     search: str | None = None
     limit: int = 20
     offset: int = 0
-    search_window: int = 1000
+    search_window: int | None = None
 
 
 async def slug_taken(session: AsyncSession, slug: str) -> bool:
